@@ -1,0 +1,126 @@
+"""Articles and their loader.
+
+The seeds format is a `date YYYY-MM-DD` first line, optional `key value` header lines, a blank
+line, then the body. The founding sample has the date and the first sentence on one line, so
+text after the date on that line starts the body. A file without a date line is plain text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from briefing._errors import InputError
+
+MAX_ARTICLE_CHARS = 200_000
+HEADER_KEYS = {"source", "url", "title", "language", "author"}
+_DATE_LINE = re.compile(r"^\s*date\b(?:\s+(?P<value>\S+))?(?P<rest>.*)$", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^(?P<key>[a-z_]+)\s+(?P<value>\S.*)$", re.IGNORECASE)
+
+
+class Article(BaseModel):
+    """A news article: its text and what is known about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="The article body.")
+    published: dt.date | None = Field(None, description="Publication date; anchors relative dates.")
+    source: str | None = None
+    title: str | None = None
+    url: str | None = None
+    language: str | None = None
+    name: str | None = Field(None, description="A short name, e.g. the file stem it came from.")
+
+    @field_validator("text")
+    @classmethod
+    def _usable_text(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the article text is empty")
+        if "\x00" in text:
+            raise ValueError("the article text contains NUL bytes; is this a binary file?")
+        if len(text) > MAX_ARTICLE_CHARS:
+            raise ValueError(
+                f"the article has {len(text):,} characters, more than the {MAX_ARTICLE_CHARS:,} "
+                "one briefing takes; split it into separate articles"
+            )
+        return text.strip()
+
+    @property
+    def key(self) -> str:
+        """A stable content hash of the text and metadata (names the article in records)."""
+        payload = self.model_dump_json(exclude={"name"})
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_string(cls, raw: str, *, name: str | None = None) -> Article:
+        """Parse seeds-format text (or take plain text as the body)."""
+        return _parse(raw, name=name)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Article:
+        return load_article(path)
+
+
+def load_article(path: str | os.PathLike[str]) -> Article:
+    """Load an article file in the seeds format or as plain UTF-8 text."""
+    file = Path(path)
+    if not file.exists():
+        raise InputError(f"{file}: no such file")
+    if file.is_dir():
+        raise InputError(f"{file}: is a directory, not an article file")
+    data = file.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{file}: looks like a binary file, not article text")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{file}: not UTF-8 text (invalid byte at offset {exc.start}); "
+            "convert it to UTF-8 first"
+        ) from None
+    try:
+        return _parse(raw, name=file.stem)
+    except InputError as exc:
+        raise InputError(f"{file}: {exc}") from None
+
+
+def _parse(raw: str, *, name: str | None) -> Article:
+    lines = raw.lstrip("\ufeff").splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    fields: dict[str, str] = {}
+    published: dt.date | None = None
+    match = _DATE_LINE.match(lines[0]) if lines else None
+    if match and (match["value"] is None or re.match(r"\d", match["value"])):
+        published = _parse_date(match["value"])
+        rest = match["rest"].strip()
+        lines = lines[1:]
+        if rest:
+            lines.insert(0, rest)
+        else:
+            while lines and (header := _HEADER_LINE.match(lines[0].strip())):
+                if header["key"].lower() not in HEADER_KEYS:
+                    break
+                fields[header["key"].lower()] = header["value"].strip()
+                lines.pop(0)
+    try:
+        return Article(text="\n".join(lines), published=published, name=name, **fields)
+    except ValueError as exc:
+        reason = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
+        raise InputError(reason.removeprefix("Value error, ")) from None
+
+
+def _parse_date(value: str | None) -> dt.date:
+    try:
+        if value is None:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"the date header {value or '(missing)'!r} is not a calendar date in YYYY-MM-DD form"
+        ) from None

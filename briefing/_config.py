@@ -1,0 +1,73 @@
+"""Which client, model and instructor mode a run uses: explicit arguments first, then env vars."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+import instructor
+import openai
+
+from briefing._errors import ConfigurationError
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+ENV_KEY = "OPENAI_API_KEY"
+ENV_BASE_URL = "OPENAI_BASE_URL"
+ENV_MODEL = "BRIEFING_MODEL"
+ModeName = Literal["auto", "tools_strict", "tools", "json_schema", "json", "md_json"]
+
+_MODES: dict[str, instructor.Mode] = {
+    "tools_strict": instructor.Mode.TOOLS_STRICT,
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+OPENAI_HOSTS = ("api.openai.com",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str
+    mode_name: str
+    endpoint: str
+
+    @property
+    def mode(self) -> instructor.Mode:
+        return _MODES[self.mode_name]
+
+
+def env_configured() -> bool:
+    """Whether the environment names an endpoint (a key for OpenAI, or a base URL)."""
+    return bool(os.environ.get(ENV_KEY) or os.environ.get(ENV_BASE_URL))
+
+
+def client_from_env(*, async_: bool = False) -> openai.OpenAI | openai.AsyncOpenAI:
+    """A client from OPENAI_API_KEY / OPENAI_BASE_URL; local servers need no key."""
+    key = os.environ.get(ENV_KEY)
+    base_url = os.environ.get(ENV_BASE_URL) or None
+    if not key and not base_url:
+        raise ConfigurationError(
+            f"no model endpoint configured: pass client=..., or set {ENV_KEY} (OpenAI) or "
+            f"{ENV_BASE_URL} (an OpenAI-compatible server such as llama.cpp or Ollama), and "
+            f"optionally {ENV_MODEL}"
+        )
+    cls = openai.AsyncOpenAI if async_ else openai.OpenAI
+    return cls(api_key=key or "no-key-needed", base_url=base_url, max_retries=0)
+
+
+def settings_for(
+    client: openai.OpenAI | openai.AsyncOpenAI, model: str | None, mode: str
+) -> Settings:
+    url = urlsplit(str(client.base_url))
+    endpoint = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
+    if mode == "auto":
+        mode = "tools_strict" if url.hostname in OPENAI_HOSTS else "json"
+    if mode not in _MODES:
+        raise ConfigurationError(f"unknown mode {mode!r}; choose one of auto, {', '.join(_MODES)}")
+    chosen = model or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+    if not chosen.strip():
+        raise ConfigurationError(f"the model name is empty; pass model=... or set {ENV_MODEL}")
+    return Settings(model=chosen, mode_name=mode, endpoint=endpoint)

@@ -1,0 +1,137 @@
+"""The Brief: grounded items with spans, resolved dates and the run's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from briefing._article import Article
+from briefing._dates import Precision
+from briefing._schema import AgreementKind, AgreementStatus, ClaimKind, Tense
+
+ItemKind = Literal["key_point", "agreement", "official", "claim"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Evidence(_Model):
+    """A verbatim passage of the article: `quote == article.text[start:end]`."""
+
+    quote: str
+    start: int
+    end: int
+
+
+class DateValue(_Model):
+    """A date as the article words it, resolved by code against the publication date."""
+
+    text: str = Field(description="The article's own words, e.g. 'on Wednesday'.")
+    tense: Tense
+    value: str | None = Field(
+        None, description="TimeML value (2023-06-28, 2013-W11, 2000-01, 1989-Q3, 2012), if resolved."
+    )
+    precision: Precision | None = None
+
+
+class KeyPoint(_Model):
+    text: str
+    evidence: list[Evidence]
+
+
+class Agreement(_Model):
+    title: str
+    kind: AgreementKind
+    parties: list[str]
+    signatories: list[str]
+    status: AgreementStatus
+    date: DateValue | None
+    place: str | None
+    subjects: list[str]
+    evidence: list[Evidence]
+
+
+class Official(_Model):
+    name: str
+    title: str | None
+    affiliation: str | None
+    country: str | None
+    names: list[str] = Field(description="Every name and reference the article uses for them.")
+    evidence: list[Evidence]
+
+
+class Claim(_Model):
+    claimant: str
+    statement: str
+    target: str | None
+    kind: ClaimKind
+    how: str | None
+    reporting_source: str | None
+    evidence: list[Evidence]
+
+
+class Usage(_Model):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class Unverified(_Model):
+    """An item the model proposed that failed the checks after every re-ask: never rendered."""
+
+    kind: ItemKind
+    label: str
+    reasons: list[str]
+    proposed: dict[str, Any] = Field(description="The model's item as it proposed it.")
+
+
+class RunRecord(_Model):
+    model: str
+    endpoint: str = Field(description="Scheme and host of the endpoint; never a key.")
+    mode: str
+    prompt_version: str
+    attempts: int = Field(description="Model responses received, re-asks included.")
+    transport_retries: int = 0
+    usage: Usage = Usage()
+    unverified: list[Unverified] = []
+    notes: list[str] = []
+    created: dt.datetime
+    library_version: str
+
+
+class Brief(_Model):
+    """An analyst briefing of one article, every item grounded in its text."""
+
+    article: Article
+    headline: str
+    bluf: str
+    key_points: list[KeyPoint]
+    agreements: list[Agreement]
+    officials: list[Official]
+    claims: list[Claim]
+    record: RunRecord
+
+    def to_markdown(self) -> str:
+        from briefing._render import render_markdown
+
+        return render_markdown(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Brief:
+        return cls.model_validate_json(data)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
