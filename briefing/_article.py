@@ -2,7 +2,8 @@
 
 The seeds format is a `date YYYY-MM-DD` first line, optional `key value` header lines, a blank
 line, then the body. The founding sample has the date and the first sentence on one line, so
-text after the date on that line starts the body. A file without a date line is plain text.
+text after the date on that line starts the body. A file whose first line does not start with
+the lower-case word `date` is plain text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from briefing._errors import InputError
 
 MAX_ARTICLE_CHARS = 200_000
 HEADER_KEYS = {"source", "url", "title", "language", "author"}
-_DATE_LINE = re.compile(r"^\s*date\b(?:\s+(?P<value>\S+))?(?P<rest>.*)$", re.IGNORECASE)
+_DATE_LINE = re.compile(r"^\s*date\b(?:\s+(?P<value>\S+))?(?P<rest>.*)$")
 _HEADER_LINE = re.compile(r"^(?P<key>[a-z_]+)\s+(?P<value>\S.*)$", re.IGNORECASE)
 
 
@@ -96,7 +97,7 @@ def _parse(raw: str, *, name: str | None) -> Article:
     fields: dict[str, str] = {}
     published: dt.date | None = None
     match = _DATE_LINE.match(lines[0]) if lines else None
-    if match and (match["value"] is None or re.match(r"\d", match["value"])):
+    if match:
         published = _parse_date(match["value"])
         rest = match["rest"].strip()
         lines = lines[1:]

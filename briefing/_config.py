@@ -19,7 +19,7 @@ ENV_MODEL = "BRIEFING_MODEL"
 ModeName = Literal["auto", "tools_strict", "tools", "json_schema", "json", "md_json"]
 
 _MODES: dict[str, instructor.Mode] = {
-    "tools_strict": instructor.Mode.TOOLS_STRICT,
+    "tools_strict": instructor.Mode.TOOLS,  # instructor 1.17 sends strict only on request
     "tools": instructor.Mode.TOOLS,
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "json": instructor.Mode.JSON,
@@ -37,6 +37,11 @@ class Settings:
     @property
     def mode(self) -> instructor.Mode:
         return _MODES[self.mode_name]
+
+    @property
+    def strict(self) -> bool:
+        """Whether to ask for OpenAI strict function calling (schema-exact tool arguments)."""
+        return self.mode_name == "tools_strict"
 
 
 def env_configured() -> bool:

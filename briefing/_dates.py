@@ -79,10 +79,13 @@ _LEADING = re.compile(
     r"|mid(?:-|\s+))"
 )
 _POD = re.compile(r"\s+(?:morning|afternoon|evening|night)$")
+_CLOCK = re.compile(
+    r"(?:^|\s+)(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:a\.?m|p\.?m)\.?|\d{1,2}:\d{2}|noon|midnight)$"
+)
 _REJECT = re.compile(
-    r"\b(?:recent(?:ly)?|soon|lately|now|currently|nowadays|once|past|previous|following"
+    r"\b(?:recent(?:ly)?|soon|lately|(?<!from )now|currently|nowadays|once|past|previous|following"
     r"|coming|upcoming|several|few|many|some|couple|that|those|same|within|fiscal|fy)\b"
-    r"|\d{4}\s*[-/\u2013]\s*\d{2,4}\b"
+    r"|\b\d{4}\s*[-/\u2013]\s*\d{2,4}\b(?![-/]\d)"
 )
 _UNIT_WORD = re.compile(r"\b(?:day|week|weekend|month|year|decade|century|hour|minute)s?\b")
 
@@ -110,6 +113,7 @@ def _normalise(phrase: str) -> tuple[str, bool]:
     text = phrase.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\s+", " ", text).strip(" \t,.;:!?\"()")
+    text = _CLOCK.sub("", text).rstrip(" ,")
     text = re.sub(r"^(?:this )?past (?=" + _WEEKDAY_RE + ")", "last ", text)
     text = re.sub(r"^(?:this )?coming (?=" + _WEEKDAY_RE + ")", "next ", text)
     after_in = False
@@ -279,6 +283,8 @@ def _month_day(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> Reso
         month, dom, yr = _MONTHS[m[1]], int(m[2]), m[3]
     elif m := re.fullmatch(rf"(?:the )?{day} (?:of )?{mon}{year}", core):
         month, dom, yr = _MONTHS[m[2]], int(m[1]), m[3]
+    elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", core):
+        return _day_of_month(int(m[1]), anchor, tense)
     else:
         return None
 
@@ -290,6 +296,21 @@ def _month_day(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> Reso
 
     chosen = int(yr) if yr else _pick(span, anchor, _mode(None, tense), anchor.year)
     found = None if chosen is None else span(chosen)
+    return None if found is None else _day(found[0])
+
+
+def _day_of_month(dom: int, anchor: dt.date, tense: Tense) -> ResolvedDate | None:
+    """A bare "the 13th": that day in the nearest month on the side the tense gives."""
+
+    def span(k: int) -> _Span | None:
+        y, m = divmod(k, 12)
+        try:
+            return dt.date(y, m + 1, dom), dt.date(y, m + 1, dom)
+        except ValueError:
+            return None
+
+    k = _pick(span, anchor, _mode(None, tense), anchor.year * 12 + anchor.month - 1)
+    found = None if k is None else span(k)
     return None if found is None else _day(found[0])
 
 

@@ -195,6 +195,8 @@ def _request(
         "max_retries": max_retries,
         "context": {"article": article.text},
     }
+    if settings.strict:
+        kwargs["strict"] = True
     if temperature is not None:
         kwargs["temperature"] = temperature
     if max_tokens is not None:
