@@ -24,7 +24,7 @@ import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from briefing._article import Article, load_article
-from briefing._config import DEFAULT_MODEL
+from briefing._config import DEFAULT_MODEL, ModeName
 from briefing._errors import ConfigurationError
 from briefing._generate import generate_brief
 from briefing._models import Brief
@@ -143,7 +143,9 @@ def provenance(path: str | os.PathLike[str]) -> dict[str, Any]:
 def describe(prov: dict[str, Any]) -> str:
     """One line for humans: what this cassette is, honestly."""
     if prov.get("kind") == "recorded":
-        return f"recorded from {prov.get('model')} at {prov.get('endpoint')} on {prov.get('created')}"
+        return (
+            f"recorded from {prov.get('model')} at {prov.get('endpoint')} on {prov.get('created')}"
+        )
     return (
         f"authored by hand, standing for {prov.get('model')} at {prov.get('endpoint')}; "
         "not a recording of a real model"
@@ -240,13 +242,13 @@ def author(seed: Path, reply_file: Path, out: Path, *, model: str = DEFAULT_MODE
         return generate_brief(article, client=client, model=model, mode="tools_strict")
 
 
-def record(seed: Path, out: Path, *, client: openai.OpenAI, model: str, mode: str) -> Brief:
+def record(seed: Path, out: Path, *, client: openai.OpenAI, model: str, mode: ModeName) -> Brief:
     """Record a live exchange with the endpoint `client` points at, marked `recorded`."""
     article = load_article(seed)
     base_url = str(client.base_url).rstrip("/")
     prov = _provenance("recorded", article, base_url=base_url, model=model, mode=mode, note="")
     with _recording(out, prov):
-        brief = generate_brief(article, client=client, model=model, mode=mode)  # type: ignore[arg-type]
+        brief = generate_brief(article, client=client, model=model, mode=mode)
         prov["served_model"] = brief.record.model
     return brief
 

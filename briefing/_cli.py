@@ -114,8 +114,7 @@ def _brief(options: argparse.Namespace) -> int:
                     raise _no_endpoint(path, dirs)
                 why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
                 print(
-                    f"briefing: {why}; replaying {cassette} "
-                    f"({describe(provenance(cassette))})",
+                    f"briefing: {why}; replaying {cassette} ({describe(provenance(cassette))})",
                     file=sys.stderr,
                 )
                 brief = replay(article, cassette)
@@ -159,7 +158,11 @@ def _cassettes(options: argparse.Namespace) -> int:
             client = client_from_env()
             settings = settings_for(client, options.model, options.mode)
             brief = record(
-                seed, out, client=client, model=settings.model, mode=settings.mode_name  # type: ignore[arg-type]
+                seed,
+                out,
+                client=client,
+                model=settings.model,
+                mode=settings.mode_name,
             )
         dropped = len(brief.record.unverified)
         print(f"{out}: {options.action}ed; {dropped} item(s) unverified", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import urlsplit
 
 import instructor
@@ -31,7 +31,7 @@ OPENAI_HOSTS = ("api.openai.com",)
 @dataclass(frozen=True)
 class Settings:
     model: str
-    mode_name: str
+    mode_name: ModeName
     endpoint: str
 
     @property
@@ -49,8 +49,7 @@ def env_configured() -> bool:
     return bool(os.environ.get(ENV_KEY) or os.environ.get(ENV_BASE_URL))
 
 
-def client_from_env(*, async_: bool = False) -> openai.OpenAI | openai.AsyncOpenAI:
-    """A client from OPENAI_API_KEY / OPENAI_BASE_URL; local servers need no key."""
+def _env_endpoint() -> tuple[str, str | None]:
     key = os.environ.get(ENV_KEY)
     base_url = os.environ.get(ENV_BASE_URL) or None
     if not key and not base_url:
@@ -59,13 +58,24 @@ def client_from_env(*, async_: bool = False) -> openai.OpenAI | openai.AsyncOpen
             f"{ENV_BASE_URL} (an OpenAI-compatible server such as llama.cpp or Ollama), and "
             f"optionally {ENV_MODEL}"
         )
-    cls = openai.AsyncOpenAI if async_ else openai.OpenAI
-    return cls(api_key=key or "no-key-needed", base_url=base_url, max_retries=0)
+    return key or "no-key-needed", base_url
+
+
+def client_from_env() -> openai.OpenAI:
+    """A client from OPENAI_API_KEY / OPENAI_BASE_URL; local servers need no key."""
+    key, base_url = _env_endpoint()
+    return openai.OpenAI(api_key=key, base_url=base_url, max_retries=0)
+
+
+def async_client_from_env() -> openai.AsyncOpenAI:
+    key, base_url = _env_endpoint()
+    return openai.AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0)
 
 
 def settings_for(
     client: openai.OpenAI | openai.AsyncOpenAI, model: str | None, mode: str
 ) -> Settings:
+    """Resolve model (argument, $BRIEFING_MODEL, default) and mode ("auto" by endpoint)."""
     url = urlsplit(str(client.base_url))
     endpoint = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
     if mode == "auto":
@@ -75,4 +85,4 @@ def settings_for(
     chosen = model or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
     if not chosen.strip():
         raise ConfigurationError(f"the model name is empty; pass model=... or set {ENV_MODEL}")
-    return Settings(model=chosen, mode_name=mode, endpoint=endpoint)
+    return Settings(model=chosen, mode_name=cast(ModeName, mode), endpoint=endpoint)

@@ -16,6 +16,8 @@ English is ambiguous, so these conventions are fixed here and relied on by calle
   carries the year of its December.
 * "N days ago" gives a day, "N weeks ago" an ISO week, months a month, years and decades a
   year. "in N days" counts forward whatever the tense.
+* Fixed-date holidays (Christmas, New Year's Day) resolve like "December 25"; movable ones
+  (Easter, Thanksgiving) are not covered and give None.
 * None for vague or anaphoric words ("recently", "now", "that day"), durations ("three
   weeks", "the past year"), ranges ("2011-12") and fiscal years. Non-str input raises
   TypeError; empty input gives None.
@@ -48,27 +50,43 @@ class ResolvedDate(BaseModel):
     precision: Precision
 
 
+# fmt: off
 _MONTHS = {
     name: i
     for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")],
+        ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
+         "aug august", "sep sept september", "oct october", "nov november", "dec december"),
         start=1,
     )
-    for name in names
+    for name in names.split()
 }
-_WEEKDAYS = {name: i for i, name in enumerate(calendar.day_name[d].lower() for d in range(7))}
-_SEASONS = {"spring": ("SP", 3), "summer": ("SU", 6), "fall": ("FA", 9), "autumn": ("FA", 9),
-            "winter": ("WI", 12)}
+_WEEKDAYS = {
+    name: i
+    for i, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
+_NUMBERS = {"a": 1, "an": 1} | {
+    name: i
+    for i, name in enumerate(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve"),
+        start=1,
+    )
+}
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
              "4th": 4}
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_SEASONS = {"spring": ("SP", 3), "summer": ("SU", 6), "fall": ("FA", 9), "autumn": ("FA", 9),
+            "winter": ("WI", 12)}
+_HOLIDAYS = {"christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24),
+             "new year day": (1, 1), "new year eve": (12, 31), "halloween": (10, 31),
+             "valentine day": (2, 14)}
 _DAY_WORDS = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
               "this evening": 0, "yesterday": -1, "last night": -1, "tomorrow": 1,
               "day before yesterday": -2, "day after tomorrow": 2}
+_PERIODS: dict[str, Precision] = {"time": "day", "day": "day", "week": "week", "month": "month",
+                                  "year": "year"}
+# fmt: on
 
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = "|".join(_WEEKDAYS)
@@ -80,19 +98,19 @@ _LEADING = re.compile(
 )
 _POD = re.compile(r"\s+(?:morning|afternoon|evening|night)$")
 _CLOCK = re.compile(
-    r"(?:^|\s+)(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:a\.?m|p\.?m)\.?|\d{1,2}:\d{2}|noon|midnight)$"
+    r"(?:^|\s+)(?:at\s+)?"
+    r"(?:\d{1,2}(?::\d{2})?\s*(?:a\.?m|p\.?m)\.?|\d{1,2}:\d{2}|(?:12 )?noon|midnight)$"
 )
 _REJECT = re.compile(
     r"\b(?:recent(?:ly)?|soon|lately|(?<!from )now|currently|nowadays|once|past|previous|following"
     r"|coming|upcoming|several|few|many|some|couple|that|those|same|within|fiscal|fy)\b"
     r"|\b\d{4}\s*[-/\u2013]\s*\d{2,4}\b(?![-/]\d)"
 )
+_DATEISH = re.compile(rf"\d{{3}}|\d[/.]\d|\b(?:{_MONTH_RE}|{_WEEKDAY_RE})\b")
 _UNIT_WORD = re.compile(r"\b(?:day|week|weekend|month|year|decade|century|hour|minute)s?\b")
 
 
-def resolve_date(
-    phrase: str, anchor: dt.date, *, tense: Tense = "unknown"
-) -> ResolvedDate | None:
+def resolve_date(phrase: str, anchor: dt.date, *, tense: Tense = "unknown") -> ResolvedDate | None:
     """Resolve a date phrase as worded in a news article against the article's publication date."""
     if not isinstance(phrase, str):
         raise TypeError(f"phrase must be str, not {type(phrase).__name__}")
@@ -112,14 +130,14 @@ def _normalise(phrase: str) -> tuple[str, bool]:
     """Lower-case, drop possessives, prepositions and vague modifiers; say whether "in" led."""
     text = phrase.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"\s+", " ", text).strip(" \t,.;:!?\"()")
+    text = re.sub(r"\s+", " ", text).strip(' \t,.;:!?"()')
     text = _CLOCK.sub("", text).rstrip(" ,")
     text = re.sub(r"^(?:this )?past (?=" + _WEEKDAY_RE + ")", "last ", text)
     text = re.sub(r"^(?:this )?coming (?=" + _WEEKDAY_RE + ")", "next ", text)
     after_in = False
     while (m := _LEADING.match(text)) is not None:
         after_in = after_in or m.group(0).strip() == "in"
-        text = text[m.end():]
+        text = text[m.end() :]
     return text, after_in
 
 
@@ -134,8 +152,9 @@ def _mode(det: str | None, tense: Tense, strict: bool = False) -> _Mode:
     return "last" if strict else "past"
 
 
-def _pick(span_of: Callable[[int], _Span | None], anchor: dt.date, mode: _Mode,
-          base: int) -> int | None:
+def _pick(
+    span_of: Callable[[int], _Span | None], anchor: dt.date, mode: _Mode, base: int
+) -> int | None:
     """Choose which cycle (year, or week offset) a recurring period refers to."""
     spans = {k: s for k in range(base - 9, base + 10) if (s := span_of(k)) is not None}
     if mode == "this":
@@ -206,8 +225,8 @@ def _day_word(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> Resol
 
 def _relative(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
     """this/last/next + calendar unit; a bare unit ("the end of the year") means this one."""
-    m = re.fullmatch(r"(?:(this|last|next|current) )?(week|weekend|month|quarter|year|decade"
-                     r"|century)", core)
+    units = "week|weekend|month|quarter|year|decade|century"
+    m = re.fullmatch(rf"(?:(this|last|next|current) )?({units})", core)
     if m is None:
         return None
     det, unit = m[1], m[2]
@@ -233,6 +252,7 @@ def _weekend(anchor: dt.date, tense: Tense, n: int, bare: bool) -> ResolvedDate:
     """A bare "the weekend" is the latest one begun (past) or the next one not over (future)."""
     monday = anchor - dt.timedelta(days=anchor.weekday())
     if bare:
+
         def span(k: int) -> _Span:
             sat = monday + dt.timedelta(weeks=k, days=5)
             return sat, sat + dt.timedelta(days=1)
@@ -274,7 +294,7 @@ def _weekday(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> Resolv
 
 
 def _month_day(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
-    """Explicit month and day ("June 13th, 2024", "13 June"); with no year, tense picks it."""
+    """Month and day ("June 13th, 2024", "13 June", "Christmas"); with no year, tense picks it."""
     core = re.sub(rf"^(?:{_WEEKDAY_RE}),? ", "", core)
     day = r"(\d{1,2})(?:st|nd|rd|th)?"
     mon = rf"({_MONTH_RE})\.?"
@@ -283,6 +303,8 @@ def _month_day(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> Reso
         month, dom, yr = _MONTHS[m[1]], int(m[2]), m[3]
     elif m := re.fullmatch(rf"(?:the )?{day} (?:of )?{mon}{year}", core):
         month, dom, yr = _MONTHS[m[2]], int(m[1]), m[3]
+    elif m := re.fullmatch(rf"({'|'.join(_HOLIDAYS)}){year}", core):
+        (month, dom), yr = _HOLIDAYS[m[1]], m[2]
     elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", core):
         return _day_of_month(int(m[1]), anchor, tense)
     else:
@@ -314,59 +336,60 @@ def _day_of_month(dom: int, anchor: dt.date, tense: Tense) -> ResolvedDate | Non
     return None if found is None else _day(found[0])
 
 
+def _in_year(
+    first: int,
+    length: int,
+    suffix: str,
+    precision: Precision,
+    det: str | None,
+    ref: str | None,
+    anchor: dt.date,
+    tense: Tense,
+) -> ResolvedDate:
+    """A named part of a year (month, season, quarter, half): the written year, else by tense."""
+
+    def span(y: int) -> _Span:
+        end_y, end_m = _add_months(y, first, length - 1)
+        return dt.date(y, first, 1), _month_end(end_y, end_m)
+
+    year = _year_of(ref, anchor)
+    if year is None:
+        year = _pick(span, anchor, _mode(det, tense), anchor.year) or anchor.year
+    return ResolvedDate(value=f"{year:04d}-{suffix}", precision=precision)
+
+
 def _month(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
-    m = re.fullmatch(rf"(?:(last|next|this) )?({_MONTH_RE})\.?(?:,? (?:of )?{_YEAR_REF})?",
-                     core)
+    m = re.fullmatch(rf"(?:(last|next|this) )?({_MONTH_RE})\.?(?:,? (?:of )?{_YEAR_REF})?", core)
     if m is None:
         return None
     month = _MONTHS[m[2]]
-    year = _year_of(m[3], anchor)
-    if year is None:
-        year = _pick(lambda y: (dt.date(y, month, 1), _month_end(y, month)), anchor,
-                     _mode(m[1], tense), anchor.year)
-    return None if year is None else ResolvedDate(value=f"{year:04d}-{month:02d}",
-                                                  precision="month")
+    return _in_year(month, 1, f"{month:02d}", "month", m[1], m[3], anchor, tense)
 
 
 def _season(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
-    m = re.fullmatch(rf"(?:(last|next|this) )?(spring|summer|fall|autumn|winter)"
-                     rf"(?:,? (?:of )?{_YEAR_REF})?", core)
+    seasons = "|".join(_SEASONS)
+    m = re.fullmatch(rf"(?:(last|next|this) )?({seasons})(?:,? (?:of )?{_YEAR_REF})?", core)
     if m is None:
         return None
     code, first = _SEASONS[m[2]]
-
-    def span(y: int) -> _Span:
-        end_y, end_m = _add_months(y, first, 2)
-        return dt.date(y, first, 1), _month_end(end_y, end_m)
-
-    year = _year_of(m[3], anchor)
-    if year is None:
-        year = _pick(span, anchor, _mode(m[1], tense), anchor.year)
-    return None if year is None else ResolvedDate(value=f"{year:04d}-{code}", precision="season")
+    return _in_year(first, 3, code, "season", m[1], m[3], anchor, tense)
 
 
 def _part_of_year(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
     """Quarters and halves: "the third quarter", "Q3 2019", "the first half of 2020"."""
     ords = "|".join(_ORDINALS)
     if m := re.fullmatch(rf"({ords})[ -](quarter|half)(?: of {_YEAR_REF})?", core):
-        n, kind, ref = _ORDINALS[m[1]], m[2], m[3]
+        n, letter, ref = _ORDINALS[m[1]], m[2][0], m[3]
     elif m := re.fullmatch(r"(?:(\d{4}) )?([qh])([1-4])(?: (\d{4}))?", core):
-        n, kind, ref = int(m[3]), "quarter" if m[2] == "q" else "half", m[1] or m[4]
+        n, letter, ref = int(m[3]), m[2], m[1] or m[4]
     else:
         return None
-    months = 3 if kind == "quarter" else 6
+    precision: Precision = "quarter" if letter == "q" else "half"
+    months = 3 if letter == "q" else 6
     if n * months > 12:
         return None
-
-    def span(y: int) -> _Span:
-        return dt.date(y, (n - 1) * months + 1, 1), _month_end(y, n * months)
-
-    year = _year_of(ref, anchor)
-    if year is None:
-        year = _pick(span, anchor, _mode(None, tense), anchor.year)
-    if year is None:
-        return None
-    return ResolvedDate(value=f"{year:04d}-{kind[0].upper()}{n}", precision=kind)
+    suffix = f"{letter.upper()}{n}"
+    return _in_year((n - 1) * months + 1, months, suffix, precision, None, ref, anchor, tense)
 
 
 def _year(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
@@ -375,8 +398,9 @@ def _year(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedD
     return None
 
 
-def _decade_century(core: str, anchor: dt.date, tense: Tense,
-                    after_in: bool) -> ResolvedDate | None:
+def _decade_century(
+    core: str, anchor: dt.date, tense: Tense, after_in: bool
+) -> ResolvedDate | None:
     if m := re.fullmatch(r"([12]\d{2})0'?s", core):
         return ResolvedDate(value=m[1], precision="decade")
     if m := re.fullmatch(r"'?(\d)0'?s", core):
@@ -388,15 +412,15 @@ def _decade_century(core: str, anchor: dt.date, tense: Tense,
     return None
 
 
+# fmt: off
 _RULES: tuple[_Rule, ...] = (_iso, _day_word, _relative, _ago, _month_day, _weekday, _month,
                              _season, _part_of_year, _year, _decade_century)
-_PERIODS: dict[str, Precision] = {"time": "day", "day": "day", "week": "week",
-                                   "month": "month", "year": "year"}
+# fmt: on
 
 
 def _fallback(core: str, anchor: dt.date, tense: Tense) -> ResolvedDate | None:
     """Let dateparser try explicit dates only: unit words mean durations it would misread."""
-    if _UNIT_WORD.search(core) or not re.search(rf"\d|\b(?:{_MONTH_RE}|{_WEEKDAY_RE})\b", core):
+    if _UNIT_WORD.search(core) or not _DATEISH.search(core):
         return None
     settings = {
         "RELATIVE_BASE": dt.datetime.combine(anchor, dt.time()),
@@ -407,6 +431,6 @@ def _fallback(core: str, anchor: dt.date, tense: Tense) -> ResolvedDate | None:
     if data.date_obj is None or data.period is None:
         return None
     found, precision = data.date_obj.date(), _PERIODS[data.period]
-    values = {"day": found.isoformat(), "week": _week(found),
-              "month": found.isoformat()[:7], "year": found.isoformat()[:4]}
+    iso = found.isoformat()
+    values = {"day": iso, "week": _week(found), "month": iso[:7], "year": iso[:4]}
     return ResolvedDate(value=values[precision], precision=precision)

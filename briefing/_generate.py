@@ -34,7 +34,15 @@ from tenacity import (
 
 from briefing._article import Article
 from briefing._assemble import assemble
-from briefing._config import ENV_KEY, ENV_MODEL, ModeName, Settings, client_from_env, settings_for
+from briefing._config import (
+    ENV_KEY,
+    ENV_MODEL,
+    ModeName,
+    Settings,
+    async_client_from_env,
+    client_from_env,
+    settings_for,
+)
 from briefing._errors import (
     BriefingError,
     ConfigurationError,
@@ -101,7 +109,7 @@ def generate_brief(
     def create(*args: Any, **kwargs: Any) -> Any:
         for attempt in Retrying(**_transport_policy(transport_retries, calls)):
             with attempt:
-                completion = inner.chat.completions.create(*args, **kwargs)
+                completion = inner.chat.completions.create(*args, **_wire(kwargs, settings))
         calls.completions.append(completion)
         return completion
 
@@ -126,7 +134,7 @@ async def agenerate_brief(
 ) -> Brief:
     """The async twin of `generate_brief`, for an `openai.AsyncOpenAI` client."""
     doc = as_article(article)
-    raw_client = client if client is not None else client_from_env(async_=True)
+    raw_client = client if client is not None else async_client_from_env()
     if not isinstance(raw_client, openai.AsyncOpenAI):
         raise ConfigurationError("client must be an openai.AsyncOpenAI; use generate_brief")
     settings = settings_for(raw_client, model, mode)
@@ -136,7 +144,7 @@ async def agenerate_brief(
     async def create(*args: Any, **kwargs: Any) -> Any:
         async for attempt in AsyncRetrying(**_transport_policy(transport_retries, calls)):
             with attempt:
-                completion = await inner.chat.completions.create(*args, **kwargs)
+                completion = await inner.chat.completions.create(*args, **_wire(kwargs, settings))
         calls.completions.append(completion)
         return completion
 
@@ -195,13 +203,19 @@ def _request(
         "max_retries": max_retries,
         "context": {"article": article.text},
     }
-    if settings.strict:
-        kwargs["strict"] = True
     if temperature is not None:
         kwargs["temperature"] = temperature
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
     return kwargs
+
+
+def _wire(kwargs: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The request as sent: instructor 1.17 never marks its tool strict, so we do."""
+    if not settings.strict or not kwargs.get("tools"):
+        return kwargs
+    tools = [{**tool, "function": {**tool["function"], "strict": True}} for tool in kwargs["tools"]]
+    return {**kwargs, "tools": tools}
 
 
 def _transport_policy(retries: int, calls: _Calls) -> dict[str, Any]:

@@ -32,7 +32,8 @@ class DateValue(_Model):
     text: str = Field(description="The article's own words, e.g. 'on Wednesday'.")
     tense: Tense
     value: str | None = Field(
-        None, description="TimeML value (2023-06-28, 2013-W11, 2000-01, 1989-Q3, 2012), if resolved."
+        None,
+        description="TimeML value (2023-06-28, 2013-W11, 2000-01, 1989-Q3, 2012), if resolved.",
     )
     precision: Precision | None = None
 

@@ -58,7 +58,7 @@ def _same_person(a: _Person, b: _Person, surname_owners: dict[str, int]) -> bool
             if len(ta) == 1 or len(tb) == 1:
                 if surname_owners.get(ta[-1], 0) <= 1 and surname_owners.get(tb[-1], 0) <= 1:
                     return True
-            elif ta[0] == tb[0] or ta[0][:1] == tb[0][:1] and min(len(ta[0]), len(tb[0])) == 1:
+            elif ta[0] == tb[0] or (ta[0][:1] == tb[0][:1] and min(len(ta[0]), len(tb[0])) == 1):
                 return True
     return False
 

@@ -130,7 +130,8 @@ def completion_envelope(request: dict[str, Any], reply: Reply, *, model: str) ->
             {
                 "index": 0,
                 "message": message,
-                "finish_reason": "tool_calls" if tools and reply.finish_reason == "stop"
+                "finish_reason": "tool_calls"
+                if tools and reply.finish_reason == "stop"
                 else reply.finish_reason,
                 "logprobs": None,
             }

@@ -1,0 +1,199 @@
+"""generate_brief through a fake endpoint: re-asks, drops, backoff and typed failures."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from typing import Any
+
+import httpx2
+import pytest
+
+from briefing import (
+    Article,
+    ConfigurationError,
+    OutputError,
+    RetriesExhaustedError,
+    TransportError,
+    agenerate_brief,
+    generate_brief,
+)
+from briefing.testing import FakeModel, HTTPFailure, Reply
+
+OPENAI = "https://api.openai.com/v1"
+
+
+def with_bad_quote(
+    payload: dict[str, Any], quote: str = "Radan signed a treaty in Paris"
+) -> dict[str, Any]:
+    bad = copy.deepcopy(payload)
+    bad["officials"][1]["evidence"] = [quote]
+    return bad
+
+
+def test_ungrounded_quote_is_reasked_naming_the_quote(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([with_bad_quote(first_payload), first_payload])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert brief.record.attempts == 2
+    assert brief.record.unverified == []
+    reask = json.dumps(fake.requests[1]["messages"][2:])
+    assert "Radan signed a treaty in Paris" in reask
+    assert "officials[1]" in reask
+    assert "Viktor Zolotov" in [o.name for o in brief.officials]
+
+
+def test_item_still_ungrounded_after_retries_is_dropped_and_reported(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    bad = with_bad_quote(first_payload)
+    fake = FakeModel([bad, bad, bad])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI), max_retries=2)
+    assert len(fake.requests) == 3
+    assert brief.record.attempts == 3
+    assert "Viktor Zolotov" not in [o.name for o in brief.officials]
+    [dropped] = brief.record.unverified
+    assert dropped.kind == "official" and dropped.label == "Official: Viktor Zolotov"
+    assert "Radan signed a treaty in Paris" in dropped.reasons[0]
+    markdown = brief.to_markdown()
+    assert "treaty in Paris" not in markdown.split("## Not verified")[0]
+    assert "## Not verified" in markdown
+    assert brief.record.usage.total_tokens > 0
+
+
+def test_invented_official_fails_grounding(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    invented = copy.deepcopy(first_payload)
+    invented["officials"].append(
+        {
+            "name": "John Smith",
+            "title": "Envoy",
+            "affiliation": None,
+            "country": None,
+            "other_names": [],
+            "evidence": ["The Memorandum of Understanding (MoU) was signed by the chief"],
+        }
+    )
+    fake = FakeModel([invented] * 3)
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert "John Smith" not in {n for o in brief.officials for n in o.names}
+    assert [u.label for u in brief.record.unverified] == ["Official: John Smith"]
+
+
+def test_schema_failures_exhaust_into_a_typed_error(first_article: Article) -> None:
+    fake = FakeModel([{"headline": "only a headline"}, "not json at all", {"bluf": 3}])
+    with pytest.raises(RetriesExhaustedError) as info:
+        generate_brief(first_article, client=fake.client(base_url=OPENAI), max_retries=2)
+    error = info.value
+    assert error.attempts == 3
+    assert error.last_output == '{"bluf": 3}'
+    assert error.usage.total_tokens > 0
+    assert error.errors
+    assert "3 attempt(s)" in str(error)
+
+
+def test_malformed_json_then_good_output_recovers(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel(['{"headline": "trunc', first_payload])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert brief.record.attempts == 2
+    assert brief.agreements[0].date is not None
+    assert brief.agreements[0].date.value == "2023-06-28"
+
+
+def test_rate_limit_backs_off_using_retry_after(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([HTTPFailure(429, {"retry-after": "0"}), HTTPFailure(503), first_payload])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert brief.record.transport_retries == 2
+    assert brief.record.attempts == 1
+    assert len(fake.requests) == 3
+
+
+def test_connection_errors_are_retried(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([httpx2.ConnectError("refused"), first_payload])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert brief.record.transport_retries == 1
+
+
+def test_persistent_server_errors_end_in_transport_error(first_article: Article) -> None:
+    fake = FakeModel([HTTPFailure(500, {"retry-after": "0"})] * 3)
+    with pytest.raises(TransportError) as info:
+        generate_brief(first_article, client=fake.client(base_url=OPENAI), transport_retries=2)
+    assert info.value.attempts == 3 and info.value.status_code == 500
+    assert len(fake.requests) == 3
+
+
+def test_rejected_key_is_a_configuration_error_without_the_key(first_article: Article) -> None:
+    fake = FakeModel(
+        [HTTPFailure(401, body='{"error": {"message": "Incorrect API key sk-secret"}}')]
+    )
+    with pytest.raises(ConfigurationError) as info:
+        generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert "OPENAI_API_KEY" in str(info.value)
+    assert "sk-secret" not in str(info.value) and "fake-key" not in str(info.value)
+    assert len(fake.requests) == 1
+
+
+def test_truncated_output_is_an_output_error(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([Reply('{"headline": "cut', finish_reason="length")])
+    with pytest.raises(OutputError, match="length limit") as info:
+        generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert info.value.attempts == 1
+
+
+def test_no_client_and_no_environment_names_the_variables(first_article: Article) -> None:
+    with pytest.raises(ConfigurationError, match=r"OPENAI_API_KEY.*OPENAI_BASE_URL"):
+        generate_brief(first_article)
+
+
+def test_environment_configures_client_and_model(
+    monkeypatch: pytest.MonkeyPatch, first_article: Article
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("BRIEFING_MODEL", "local-model")
+    with pytest.raises(TransportError, match=r"127\.0\.0\.1:9"):
+        generate_brief(first_article, transport_retries=0)
+
+
+def test_explicit_model_beats_environment(
+    monkeypatch: pytest.MonkeyPatch, first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("BRIEFING_MODEL", "env-model")
+    fake = FakeModel([first_payload, first_payload])
+    generate_brief(first_article, client=fake.client(), model="arg-model")
+    generate_brief(first_article, client=fake.client())
+    assert [r["model"] for r in fake.requests] == ["arg-model", "env-model"]
+
+
+def test_async_twin(first_article: Article, first_payload: dict[str, Any]) -> None:
+    fake = FakeModel(
+        [HTTPFailure(429, {"retry-after": "0"}), with_bad_quote(first_payload), first_payload]
+    )
+    brief = asyncio.run(agenerate_brief(first_article, client=fake.async_client(base_url=OPENAI)))
+    assert brief.record.attempts == 2 and brief.record.transport_retries == 1
+    assert "Viktor Zolotov" in [o.name for o in brief.officials]
+
+
+def test_wrong_client_kind_is_a_configuration_error(first_article: Article) -> None:
+    with pytest.raises(ConfigurationError, match="agenerate_brief"):
+        generate_brief(first_article, client=FakeModel().async_client())  # type: ignore[arg-type]
+
+
+def test_text_and_paths_are_accepted(first_payload: dict[str, Any], tmp_path: Any) -> None:
+    from .conftest import FIRST_SEED
+
+    fake = FakeModel([first_payload, first_payload])
+    by_path = generate_brief(FIRST_SEED, client=fake.client())
+    by_text = generate_brief(FIRST_SEED.read_text(), client=fake.client())
+    assert by_path.article.text == by_text.article.text
+    assert by_path.article.published == by_text.article.published

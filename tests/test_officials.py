@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from briefing._models import Evidence
+from briefing._officials import merge_officials
+
+
+def entry(*names: str, title: str | None = None, start: int = 0) -> tuple:  # type: ignore[type-arg]
+    return (list(names), title, None, None, [Evidence(quote="q", start=start, end=start + 1)])
+
+
+def test_surname_only_and_title_mentions_merge_into_the_full_name() -> None:
+    merged = merge_officials(
+        [
+            entry("Ahmad-Reza Radan", "the newly appointed Iranian Police Chief", title="chief"),
+            entry("Radan", start=5),
+            entry("Viktor Zolotov"),
+        ]
+    )
+    assert [o.name for o in merged] == ["Ahmad-Reza Radan", "Viktor Zolotov"]
+    radan = merged[0]
+    assert radan.names == ["Ahmad-Reza Radan", "the newly appointed Iranian Police Chief", "Radan"]
+    assert [e.start for e in radan.evidence] == [0, 5]
+    assert radan.title == "chief"
+
+
+def test_spelling_variants_merge_and_keep_both_spellings() -> None:
+    merged = merge_officials([entry("Sergei Shoigu"), entry("Sergei Shoygu", start=3)])
+    assert len(merged) == 1
+    assert set(merged[0].names) == {"Sergei Shoigu", "Sergei Shoygu"}
+
+
+def test_shared_title_reference_merges() -> None:
+    merged = merge_officials(
+        [entry("Ebrahim Raisi", "the Iranian president"), entry("Raisi", "the Iranian president")]
+    )
+    assert len(merged) == 1
+
+
+def test_honorifics_do_not_split_a_person() -> None:
+    merged = merge_officials([entry("Gen. Mohammad Bagheri"), entry("Mohammad Bagheri")])
+    assert len(merged) == 1
+    assert merged[0].name == "Gen. Mohammad Bagheri"
+
+
+def test_different_people_stay_apart() -> None:
+    merged = merge_officials(
+        [
+            entry("Boris Johnson"),
+            entry("Andrew Johnson"),
+            entry("Johnson"),  # ambiguous: two full names carry the surname
+            entry("Mike Pompeo"),
+            entry("Mike Pence"),
+            entry("Nikos Dendias"),
+            entry("Nikos Christodoulides"),
+        ]
+    )
+    assert [o.name for o in merged] == [
+        "Boris Johnson",
+        "Andrew Johnson",
+        "Johnson",
+        "Mike Pompeo",
+        "Mike Pence",
+        "Nikos Dendias",
+        "Nikos Christodoulides",
+    ]

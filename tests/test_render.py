@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from briefing import Article, generate_brief
+from briefing.testing import FakeModel
+
+
+def test_markdown_sections_and_quotes(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    brief = generate_brief(first_article, client=FakeModel([first_payload]).client())
+    markdown = brief.to_markdown()
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    assert headings[0] == f"# {first_payload['headline']}"
+    assert headings[1:5] == [
+        "## Key points",
+        "## Agreements",
+        f"### {first_payload['agreements'][0]['title']}",
+        "## Officials",
+    ]
+    assert "## Claims" in headings
+    assert '**Status:** signed, 2023-06-28 ("on Wednesday")' in markdown
+    assert "- **Ahmad-Reza Radan**, chief of Iran's Law Enforcement Command" in markdown
+    assert "(accusation, about Iran" in markdown
+    assert "## Not verified" not in markdown
+    assert f"{brief.record.usage.total_tokens} tokens" in markdown
+    assert brief._repr_markdown_() == markdown
+
+
+def test_empty_sections_say_so(first_article: Article) -> None:
+    payload = {
+        "headline": "Nothing",
+        "bluf": "Nothing happened.",
+        "key_points": [],
+        "agreements": [],
+        "officials": [],
+        "claims": [],
+    }
+    markdown = generate_brief(first_article, client=FakeModel([payload]).client()).to_markdown()
+    for text in (
+        "No key point could be grounded",
+        "None reported.",
+        "None named.",
+        "None attributed.",
+    ):
+        assert text in markdown
+
+
+def test_json_round_trip(first_article: Article, first_payload: dict[str, Any]) -> None:
+    from briefing import Brief
+
+    brief = generate_brief(first_article, client=FakeModel([first_payload]).client())
+    assert Brief.from_json(brief.to_json()) == brief

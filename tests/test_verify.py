@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from briefing._schema import Extraction
+from briefing._verify import locate, problems, quote_problem
+
+TEXT = (
+    "Iran\u2019s police chief,  Ahmad-Reza Radan, signed the MoU \u2014 "
+    "a \u201clong-term\u201d pact.\n\n"
+    "Russia\u2019s Defence Minister, Sergei Shoigu, spoke on Monday."
+)
+
+
+def test_locate_tolerates_typography_but_returns_the_article_span() -> None:
+    quote = 'Iran\'s police chief, Ahmad-Reza Radan, signed the MoU - a "long-term" pact.'
+    span = locate(quote, TEXT)
+    assert span is not None
+    start, end = span
+    assert TEXT[start:end].startswith("Iran\u2019s police chief,  Ahmad-Reza")
+    assert TEXT[start:end].endswith("\u201d pact.")
+
+
+def test_locate_ignores_case_and_wrapping_quote_marks_only() -> None:
+    assert locate('"sergei shoigu, spoke on monday."', TEXT) is not None
+    assert locate("Sergei Shoigu spoke on Monday", TEXT) is None  # a comma is a word boundary
+    assert locate("Sergei Shoygu, spoke on Monday", TEXT) is None
+
+
+def test_quote_problems_name_the_quote() -> None:
+    assert quote_problem("Radan, signed the MoU", TEXT) is None
+    missing = quote_problem("Radan signed a treaty in Paris", TEXT)
+    assert missing is not None and "Radan signed a treaty in Paris" in missing
+    ellipsis = quote_problem("Radan ... signed", TEXT)
+    assert ellipsis is not None and "ellipsis" in ellipsis
+    short = quote_problem("MoU", TEXT)
+    assert short is not None and "too short" in short
+
+
+def _extraction(**overrides: Any) -> Extraction:
+    data: dict[str, Any] = {
+        "headline": "h",
+        "bluf": "b",
+        "key_points": [],
+        "agreements": [],
+        "officials": [],
+        "claims": [],
+    }
+    data.update(overrides)
+    return Extraction.model_validate(data)
+
+
+def test_problems_cover_every_rule() -> None:
+    extraction = _extraction(
+        officials=[
+            {
+                "name": "John Smith",
+                "title": None,
+                "affiliation": None,
+                "country": None,
+                "other_names": [],
+                "evidence": ["Sergei Shoigu, spoke on Monday"],
+            }
+        ],
+        agreements=[
+            {
+                "title": "MoU",
+                "kind": "memorandum_of_understanding",
+                "parties": ["Iran", "iran "],
+                "signatories": [],
+                "status": "signed",
+                "date": {"text": "on Tuesday", "tense": "past"},
+                "place": None,
+                "subjects": [],
+                "evidence": [],
+            }
+        ],
+    )
+    found = problems(extraction, TEXT)
+    paths = {path for path, _ in found}
+    assert paths == {"agreements[0]", "officials[0]"}
+    messages = " | ".join(message for _, message in found)
+    assert "'John Smith' does not appear" in messages
+    assert "two distinct parties" in messages
+    assert "'on Tuesday' does not appear" in messages
+    assert "at least one verbatim quote" in messages
+
+
+def test_validation_context_turns_problems_into_a_reask() -> None:
+    data = _extraction(
+        key_points=[{"text": "t", "evidence": ["a quote that is not there"]}]
+    ).model_dump()
+    try:
+        Extraction.model_validate(data, context={"article": TEXT})
+    except ValueError as exc:
+        assert "key_points[0]" in str(exc) and "a quote that is not there" in str(exc)
+    else:
+        raise AssertionError("an ungrounded quote passed validation")
+    Extraction.model_validate(data)  # without the article, only the schema is checked
