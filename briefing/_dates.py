@@ -103,7 +103,7 @@ _CLOCK = re.compile(
 )
 _REJECT = re.compile(
     r"\b(?:recent(?:ly)?|soon|lately|(?<!from )now|currently|nowadays|once|past|previous|following"
-    r"|coming|upcoming|several|few|many|some|couple|that|those|same|within|fiscal|fy)\b"
+    r"|coming|upcoming|several|few|many|some|couple|that|those|same|within|fiscal)\b|\bfy\s*'?\d"
     r"|\b\d{4}\s*[-/\u2013]\s*\d{2,4}\b(?![-/]\d)"
 )
 _DATEISH = re.compile(rf"\d{{3}}|\d[/.]\d|\b(?:{_MONTH_RE}|{_WEEKDAY_RE})\b")
@@ -132,8 +132,8 @@ def _normalise(phrase: str) -> tuple[str, bool]:
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\s+", " ", text).strip(' \t,.;:!?"()')
     text = _CLOCK.sub("", text).rstrip(" ,")
-    text = re.sub(r"^(?:this )?past (?=" + _WEEKDAY_RE + ")", "last ", text)
-    text = re.sub(r"^(?:this )?coming (?=" + _WEEKDAY_RE + ")", "next ", text)
+    text = re.sub(rf"^(?:this )?past (?={_WEEKDAY_RE}|weekend)", "last ", text)
+    text = re.sub(rf"^(?:this )?coming (?={_WEEKDAY_RE})", "next ", text)
     after_in = False
     while (m := _LEADING.match(text)) is not None:
         after_in = after_in or m.group(0).strip() == "in"

@@ -57,6 +57,7 @@ from briefing._prompts import prompt_version, render
 from briefing._schema import Extraction
 
 MAX_RETRY_AFTER = 60.0
+DEFAULT_TIMEOUT = 120.0
 ArticleLike = Article | str | os.PathLike[str]
 
 
@@ -95,6 +96,7 @@ def generate_brief(
     transport_retries: int = 4,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Brief:
     """Brief one article. The client is used as given (its own retries turned off in favour of
     ours); without one, OPENAI_API_KEY / OPENAI_BASE_URL and BRIEFING_MODEL configure it."""
@@ -115,7 +117,9 @@ def generate_brief(
 
     patched = instructor.patch(create=create, mode=settings.mode)
     try:
-        extraction = patched(**_request(doc, settings, max_retries, temperature, max_tokens))
+        extraction = patched(
+            **_request(doc, settings, max_retries, temperature, max_tokens, timeout)
+        )
     except Exception as exc:
         extraction = _recover(exc, calls, settings)
     return assemble(doc, extraction, _record(settings, calls))
@@ -131,6 +135,7 @@ async def agenerate_brief(
     transport_retries: int = 4,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Brief:
     """The async twin of `generate_brief`, for an `openai.AsyncOpenAI` client."""
     doc = as_article(article)
@@ -150,7 +155,9 @@ async def agenerate_brief(
 
     patched = instructor.patch(create=create, mode=settings.mode)
     try:
-        extraction = await patched(**_request(doc, settings, max_retries, temperature, max_tokens))
+        extraction = await patched(
+            **_request(doc, settings, max_retries, temperature, max_tokens, timeout)
+        )
     except Exception as exc:
         extraction = _recover(exc, calls, settings)
     return assemble(doc, extraction, _record(settings, calls))
@@ -193,6 +200,7 @@ def _request(
     max_retries: int,
     temperature: float | None,
     max_tokens: int | None,
+    timeout: float,
 ) -> dict[str, Any]:
     if max_retries < 0 or max_retries > 10:
         raise ConfigurationError(f"max_retries must be between 0 and 10, not {max_retries}")
@@ -202,6 +210,7 @@ def _request(
         "response_model": Extraction,
         "max_retries": max_retries,
         "context": {"article": article.text},
+        "timeout": timeout,
     }
     if temperature is not None:
         kwargs["temperature"] = temperature

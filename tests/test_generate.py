@@ -197,3 +197,11 @@ def test_text_and_paths_are_accepted(first_payload: dict[str, Any], tmp_path: An
     by_text = generate_brief(FIRST_SEED.read_text(), client=fake.client())
     assert by_path.article.text == by_text.article.text
     assert by_path.article.published == by_text.article.published
+
+
+def test_slow_answer_times_out_and_is_retried(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([httpx2.ReadTimeout("slow"), first_payload])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI), timeout=5)
+    assert brief.record.transport_retries == 1
