@@ -3,10 +3,10 @@
 Rules below run first; dateparser is the fallback for explicit dates the rules do not cover.
 English is ambiguous, so these conventions are fixed here and relied on by callers:
 
-* Bare weekday ("on Wednesday", "Monday's vote"): past or unknown tense gives the most recent
-  such day strictly before the article date, future tense the next one strictly after. Only
-  "today"-like words give the article date itself, so wire copy saying "on Thursday" in a
-  Thursday article about that same day resolves a week back.
+* Bare weekday ("on Wednesday", "Monday's vote"): the article's own weekday is the article date
+  (wire copy dated Thursday says "said on Thursday" of that day; dateparser's week-back reading
+  is its best-known miss). Any other weekday: past or unknown tense gives the most recent such
+  day before the article date, future tense the next one after.
 * "this Friday": the day in the article's ISO week (unknown tense); with a tense, the nearest
   one on that side, the article date included. "last"/"next" + weekday, month or season: the
   nearest occurrence strictly before/after the one containing the article date.
@@ -284,6 +284,8 @@ def _weekday(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> Resolv
         return None
     monday = anchor - dt.timedelta(days=anchor.weekday())
     wd = _WEEKDAYS[m[2]]
+    if m[1] is None and wd == anchor.weekday():
+        return _day(anchor)
 
     def span(k: int) -> _Span:
         day = monday + dt.timedelta(weeks=k, days=wd)
