@@ -160,12 +160,16 @@ def cassette_dirs() -> list[Path]:
 
 
 def find_cassette(article: Article, dirs: list[Path] | None = None) -> Path | None:
-    if not article.name:
-        return None
-    for folder in dirs or cassette_dirs():
+    """The cassette named after the article's file, else one recorded for the same text."""
+    folders = [d for d in (dirs or cassette_dirs()) if d.is_dir()]
+    for folder in folders if article.name else []:
         candidate = folder / f"{article.name}.yaml"
         if candidate.is_file():
             return candidate
+    for folder in folders:
+        for candidate in sorted(folder.glob("*.yaml")):
+            if f"article_key: {article.key}" in candidate.read_text(encoding="utf-8"):
+                return candidate
     return None
 
 

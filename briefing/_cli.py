@@ -1,7 +1,8 @@
-"""The `briefing` command: Markdown briefings of article files, live or replayed offline.
+"""The `briefing` command: briefings of article files (Markdown, HTML or JSON), live or
+replayed offline from cassettes.
 
 Exit codes: 0 every article briefed; 1 the model or endpoint failed for some article;
-2 a usage, input or configuration error; 130 interrupted.
+2 a usage, input or configuration error (for any article); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import tempfile
+import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
-from briefing._article import load_article
+from briefing._article import Article, load_article
 from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
 from briefing._errors import BriefingError, ModelError, UserError
+from briefing._models import Brief
 
 EXIT_OK, EXIT_MODEL, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
 SUBCOMMANDS = {"brief", "cassettes", "schema"}
@@ -58,7 +63,23 @@ def _parser() -> argparse.ArgumentParser:
             "live; otherwise the article's recorded cassette is replayed, and stderr says so."
         ),
     )
-    brief.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    brief.add_argument(
+        "files", nargs="+", metavar="FILE", type=Path, help="article files; - reads stdin"
+    )
+    brief.add_argument(
+        "-f", "--format", choices=["md", "html", "json"], default="md", help="output format"
+    )
+    brief.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write to this file, or into this folder (required for several HTML briefings)",
+    )
+    brief.add_argument("--open", action="store_true", help="write HTML and open it in a browser")
+    brief.add_argument("-q", "--quiet", action="store_true", help="no notices on stderr")
+    brief.add_argument(
+        "--templates", type=Path, help="folder with brief.md.j2 / brief.html.j2 to use instead"
+    )
     brief.add_argument("--model", help=f"model name (default: ${ENV_MODEL} or gpt-4.1-mini)")
     brief.add_argument(
         "--mode",
@@ -95,40 +116,90 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _brief(options: argparse.Namespace) -> int:
-    from briefing._cassettes import cassette_dirs, describe, find_cassette, provenance, replay
-    from briefing._generate import generate_brief
-
-    live = env_configured() and not options.replay
-    dirs = [options.cassettes] if options.cassettes else cassette_dirs()
+    if options.open:
+        options.format = "html"
+    several = len(options.files) > 1
+    if several and options.format == "html" and options.output is None and not options.open:
+        raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
     worst = EXIT_OK
-    for i, path in enumerate(options.files):
+    printed = 0
+    for path in options.files:
         try:
-            article = load_article(path)
-            if live:
-                brief = generate_brief(
-                    article, model=options.model, mode=options.mode, max_retries=options.max_retries
-                )
-            else:
-                cassette = find_cassette(article, dirs)
-                if cassette is None:
-                    raise _no_endpoint(path, dirs)
-                why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
-                print(
-                    f"briefing: {why}; replaying {cassette} ({describe(provenance(cassette))})",
-                    file=sys.stderr,
-                )
-                brief = replay(article, cassette)
+            article = _read(path)
+            brief = _run(article, str(path), options)
+            text = _format(brief, options)
+            target = _target(options, article.name or "stdin", several)
         except BriefingError as exc:
             print(f"briefing: error: {exc}", file=sys.stderr)
             worst = max(worst, EXIT_USER if isinstance(exc, UserError) else EXIT_MODEL)
             continue
-        if i:
-            print("\n\n")
-        sys.stdout.write(brief.to_markdown())
+        if target is None:
+            if printed and options.format == "md":
+                sys.stdout.write("\n\n")
+            sys.stdout.write(text if options.format != "json" or not several else text + "\n")
+            printed += 1
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            _notice(options, f"wrote {target}")
+            if options.open:
+                webbrowser.open(target.resolve().as_uri())
     return worst
 
 
-def _no_endpoint(path: Path, dirs: list[Path]) -> UserError:
+class UsageError(UserError):
+    """A command-line mistake."""
+
+
+def _read(path: Path) -> Article:
+    if str(path) == "-":
+        return Article.from_string(sys.stdin.read())
+    return load_article(path)
+
+
+def _run(article: Article, shown: str, options: argparse.Namespace) -> Brief:
+    from briefing._cassettes import cassette_dirs, describe, find_cassette, provenance, replay
+    from briefing._generate import generate_brief
+
+    if env_configured() and not options.replay:
+        return generate_brief(
+            article, model=options.model, mode=options.mode, max_retries=options.max_retries
+        )
+    dirs = [options.cassettes] if options.cassettes else cassette_dirs()
+    cassette = find_cassette(article, dirs)
+    if cassette is None:
+        raise _no_endpoint(shown, dirs)
+    why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
+    _notice(options, f"{why}; replaying {cassette} ({describe(provenance(cassette))})")
+    return replay(article, cassette)
+
+
+def _format(brief: Brief, options: argparse.Namespace) -> str:
+    if options.format == "json":
+        return brief.to_json(indent=None if len(options.files) > 1 else 2)
+    if options.format == "html":
+        return brief.to_html(templates=options.templates)
+    return brief.to_markdown(templates=options.templates)
+
+
+def _target(options: argparse.Namespace, name: str, several: bool) -> Path | None:
+    """Where one briefing goes: stdout (None), the -o file, or a file in the -o folder."""
+    output: Path | None = options.output
+    if output is None:
+        if not options.open:
+            return None
+        output = Path(tempfile.mkdtemp(prefix="briefing-"))
+    if several or output.is_dir() or str(options.output).endswith(("/", os.sep)):
+        return output / f"{name}.{options.format}"
+    return output
+
+
+def _notice(options: argparse.Namespace, message: str) -> None:
+    if not options.quiet:
+        print(f"briefing: {message}", file=sys.stderr)
+
+
+def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
     from briefing._errors import ConfigurationError
 
     return ConfigurationError(

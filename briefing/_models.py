@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,10 +123,17 @@ class Brief(_Model):
     claims: list[Claim]
     record: RunRecord
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, *, templates: str | os.PathLike[str] | None = None) -> str:
+        """The Markdown briefing; `templates` is a folder whose `brief.md.j2` overrides ours."""
         from briefing._render import render_markdown
 
-        return render_markdown(self)
+        return render_markdown(self, templates=templates)
+
+    def to_html(self, *, templates: str | os.PathLike[str] | None = None) -> str:
+        """One self-contained HTML page: no script, no external request, print-friendly."""
+        from briefing._render import render_html
+
+        return render_html(self, templates=templates)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
@@ -134,5 +142,16 @@ class Brief(_Model):
     def from_json(cls, data: str | bytes) -> Brief:
         return cls.model_validate_json(data)
 
+    def tables(self) -> dict[str, Any]:
+        """Officials, agreements, claims and key points as pandas DataFrames (`[tables]` extra)."""
+        from briefing._tables import tables
+
+        return tables(self)
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        from briefing._render import render_html
+
+        return render_html(self, fragment=True)

@@ -1,15 +1,21 @@
-"""Rendering a Brief with the Jinja2 templates shipped in `briefing/templates`."""
+"""Rendering a Brief with Jinja2 templates: the package's, or a user's folder searched first."""
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
 
+from briefing._errors import ConfigurationError
+
 if TYPE_CHECKING:
     from briefing._models import Brief, DateValue, Evidence
+
+TemplateDir = str | os.PathLike[str] | None
 
 
 def _label(value: str) -> str:
@@ -32,19 +38,61 @@ def _when(date: DateValue) -> str:
     return f'"{_oneline(date.text)}" (not resolved)'
 
 
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links become hrefs; anything else (javascript:, data:) stays text."""
+    return url if url and re.match(r"https?://", url, flags=re.IGNORECASE) else None
+
+
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(folder: str | None, flavour: Literal["md", "html"]) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("briefing", "templates")]
+    if folder is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(folder))
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("briefing", "templates"),
+        loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=flavour == "html",
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(label=_label, oneline=_oneline, when=_when, quotes=_quotes)
+    env.filters.update(
+        label=_label, oneline=_oneline, when=_when, quotes=_quotes, safe_url=_safe_url
+    )
     return env
 
 
-def render_markdown(brief: Brief) -> str:
-    text = _environment().get_template("brief.md.j2").render(brief=brief)
+def _template(name: str, folder: TemplateDir, flavour: Literal["md", "html"]) -> jinja2.Template:
+    if folder is not None and not Path(folder).is_dir():
+        raise ConfigurationError(f"template folder {folder} does not exist")
+    try:
+        return _environment(None if folder is None else str(folder), flavour).get_template(name)
+    except jinja2.TemplateError as exc:
+        raise ConfigurationError(f"template {name} could not be loaded: {exc}") from None
+
+
+def _render(template: jinja2.Template, **context: object) -> str:
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:
+        raise ConfigurationError(f"template {template.name} failed: {exc}") from None
+
+
+def render_markdown(brief: Brief, *, templates: TemplateDir = None) -> str:
+    text = _render(_template("brief.md.j2", templates, "md"), brief=brief)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def render_html(brief: Brief, *, templates: TemplateDir = None, fragment: bool = False) -> str:
+    """A self-contained page (inline CSS, no script, no external request), or the fragment
+    for notebooks, whose CSS is scoped to the briefing's own element."""
+    from briefing._html import article_paragraphs, item_refs
+
+    refs = item_refs(brief)
+    page = _render(
+        _template("brief.html.j2", templates, "html"),
+        brief=brief,
+        refs=refs,
+        paragraphs=article_paragraphs(brief.article.text, refs),
+        fragment=fragment,
+    )
+    return page.strip() + "\n"

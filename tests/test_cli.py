@@ -79,3 +79,67 @@ def test_schema_prints_the_brief_json_schema(capsys: pytest.CaptureFixture[str])
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "Brief"
     assert {"agreements", "officials", "claims", "record"} <= set(schema["properties"])
+
+
+def test_formats_to_stdout() -> None:
+    as_json = run("-f", "json", str(FIRST_SEED))
+    assert as_json.returncode == 0, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert data["agreements"][0]["date"]["value"] == "2023-06-28"
+    as_html = run("--format", "html", str(FIRST_SEED))
+    assert as_html.stdout.startswith("<!DOCTYPE html>") and "Viktor Zolotov" in as_html.stdout
+
+
+def test_stdin_finds_the_cassette_by_content() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "briefing._cli", "-", "-q"],
+        cwd=ROOT,
+        input=FIRST_SEED.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Viktor Zolotov" in done.stdout
+    assert done.stderr == ""  # --quiet
+
+
+def test_output_file_and_folder(tmp_path: Path) -> None:
+    single = tmp_path / "one.html"
+    assert run("-f", "html", "-o", str(single), str(FIRST_SEED)).returncode == 0
+    assert "<!DOCTYPE html>" in single.read_text()
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))[:3]
+    folder = tmp_path / "out"
+    done = run("-f", "json", "-o", str(folder), *map(str, seeds))
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == [f"{p.stem}.json" for p in seeds]
+    assert f"wrote {folder / seeds[0].stem}.json" in done.stderr
+
+
+def test_several_html_pages_need_a_folder() -> None:
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))[:2]
+    done = run("-f", "html", *map(str, seeds))
+    assert done.returncode == 2
+    assert "-o FOLDER" in done.stderr and done.stdout == ""
+
+
+def test_open_writes_html_and_calls_the_browser(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    done = run(
+        "--open", "-o", str(tmp_path / "page.html"), str(FIRST_SEED), env={"BROWSER": str(browser)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "page.html").read_text().startswith("<!DOCTYPE html>")
+    assert opened.read_text().strip() == (tmp_path / "page.html").as_uri()
+
+
+def test_custom_template_folder(tmp_path: Path) -> None:
+    (tmp_path / "brief.md.j2").write_text("{{ brief.officials | length }} officials")
+    done = run("--templates", str(tmp_path), str(FIRST_SEED), "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "7 officials\n"
