@@ -125,6 +125,7 @@ def make_vcr(record_mode: str = "none") -> vcr.VCR:
         before_record_request=_before_record_request,
         before_record_response=_before_record_response,
         decode_compressed_response=True,
+        filter_query_parameters=["api-key", "api_key", "key", "token"],
     )
     recorder.register_serializer("readable-yaml", _ReadableYaml())
     recorder.register_matcher("json_body", _json_body)
@@ -133,11 +134,21 @@ def make_vcr(record_mode: str = "none") -> vcr.VCR:
 
 def provenance(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The provenance block of a cassette file."""
-    data = yaml.safe_load(Path(path).read_text())
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"{path}: not a readable cassette ({_first_line(exc)})") from None
     block = (data.get("metadata") or {}).get("provenance") if isinstance(data, dict) else None
-    if not isinstance(block, dict):
-        raise ConfigurationError(f"{path}: cassette has no provenance block")
+    missing = {"kind", "base_url", "model", "mode"} - set(block or {})
+    if not isinstance(block, dict) or missing:
+        raise ConfigurationError(
+            f"{path}: the cassette's provenance block is missing or lacks {sorted(missing)}"
+        )
     return block
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def describe(prov: dict[str, Any]) -> str:
@@ -179,17 +190,32 @@ def replay(article: Article, cassette: Path) -> Brief:
     client = openai.OpenAI(api_key="replay-needs-no-key", base_url=prov["base_url"], max_retries=0)
     try:
         with make_vcr("none").use_cassette(str(cassette)):
-            return generate_brief(
+            brief = generate_brief(
                 article, client=client, model=prov["model"], mode=prov["mode"], transport_retries=0
             )
     except Exception as exc:
         if _caused_by(exc, CannotOverwriteExistingCassetteException):
-            raise ConfigurationError(
-                f"{cassette} does not match the request this version sends (prompt "
-                f"{prompt_version()}, cassette {prov.get('prompt_version')}); re-author or "
-                "re-record it: see `briefing cassettes --help`"
-            ) from None
+            raise ConfigurationError(_mismatch(cassette, prov, article)) from None
         raise
+    note = f"Replayed offline from {cassette.name}: {describe(prov)}."
+    if prov["kind"] == "authored":
+        note += " Token counts are estimates."
+    return brief.model_copy(
+        update={"record": brief.record.model_copy(update={"notes": [note, *brief.record.notes]})}
+    )
+
+
+def _mismatch(cassette: Path, prov: dict[str, Any], article: Article) -> str:
+    if prov.get("article_key") not in (None, article.key):
+        why = "the article's text or metadata differ from the recorded article"
+    elif prov.get("prompt_version") != prompt_version():
+        why = f"the prompt changed ({prov.get('prompt_version')} -> {prompt_version()})"
+    else:
+        why = "the request differs (a re-ask the cassette does not hold, or another version)"
+    return (
+        f"{cassette} does not match this request: {why}; re-author or re-record it with "
+        "`briefing cassettes author|record`"
+    )
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -203,11 +229,18 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 
 @contextmanager
 def _recording(path: Path, prov: dict[str, Any]) -> Iterator[None]:
+    """Record into a temporary cassette that replaces `path` only if the run succeeds, so a
+    failed re-record never destroys a good cassette."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    with make_vcr("all").use_cassette(str(path)) as cassette:
-        cassette.get_metadata("provenance", prov)
-        yield
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with make_vcr("all").use_cassette(str(partial)) as cassette:
+            cassette.get_metadata("provenance", prov)
+            yield
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def author(seed: Path, reply_file: Path, out: Path, *, model: str = DEFAULT_MODEL) -> Brief:
@@ -217,7 +250,10 @@ def author(seed: Path, reply_file: Path, out: Path, *, model: str = DEFAULT_MODE
     what this version sends; only the answer comes from `reply_file` instead of a model.
     """
     article = load_article(seed)
-    payload = json.loads(reply_file.read_text())
+    try:
+        payload = json.loads(reply_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{reply_file}: not a readable JSON reply ({exc})") from None
 
     def answer(request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
@@ -249,7 +285,8 @@ def author(seed: Path, reply_file: Path, out: Path, *, model: str = DEFAULT_MODE
 def record(seed: Path, out: Path, *, client: openai.OpenAI, model: str, mode: ModeName) -> Brief:
     """Record a live exchange with the endpoint `client` points at, marked `recorded`."""
     article = load_article(seed)
-    base_url = str(client.base_url).rstrip("/")
+    url = httpx2.URL(str(client.base_url))
+    base_url = str(url.copy_with(username=None, password=None, query=None)).rstrip("/")
     prov = _provenance("recorded", article, base_url=base_url, model=model, mode=mode, note="")
     with _recording(out, prov):
         brief = generate_brief(article, client=client, model=model, mode=mode)

@@ -9,14 +9,18 @@ on grounding alone, the last output is kept and its unverifiable items are dropp
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import json
+import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import instructor
@@ -57,33 +61,52 @@ from briefing._prompts import prompt_version, render
 from briefing._schema import Extraction
 
 MAX_RETRY_AFTER = 60.0
+# instructor logs every failed attempt at ERROR; unconfigured, that reaches the user's stderr.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+_sleep = time.sleep  # module-level so tests can observe the backoff without waiting
+_async_sleep = asyncio.sleep
 DEFAULT_TIMEOUT = 120.0
 ArticleLike = Article | str | os.PathLike[str]
 
 
 @dataclass
 class _Calls:
-    """What the endpoint answered during one run: the basis of attempts, usage and last output."""
+    """What the endpoint answered during one run: the basis of attempts, usage and last output.
 
-    completions: list[Any] = field(default_factory=list)
+    Each response's usage and raw output are copied when it arrives: instructor later rewrites
+    `completion.usage` with its running total, which summed again would count tokens twice.
+    """
+
+    outputs: list[str | None] = field(default_factory=list)
+    usages: list[Usage] = field(default_factory=list)
+    served_model: str | None = None
+    refusal: str | None = None
     transport_retries: int = 0
+
+    def add(self, completion: Any) -> None:
+        u = getattr(completion, "usage", None)
+        self.usages.append(
+            Usage(
+                prompt_tokens=getattr(u, "prompt_tokens", 0) or 0,
+                completion_tokens=getattr(u, "completion_tokens", 0) or 0,
+                total_tokens=getattr(u, "total_tokens", 0) or 0,
+            )
+        )
+        self.outputs.append(_raw_output(completion))
+        self.served_model = getattr(completion, "model", None) or self.served_model
+        self.refusal = _refusal(completion)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.outputs)
 
     @property
     def usage(self) -> Usage:
-        total = Usage()
-        for completion in self.completions:
-            u = getattr(completion, "usage", None)
-            if u is not None:
-                total += Usage(
-                    prompt_tokens=u.prompt_tokens or 0,
-                    completion_tokens=u.completion_tokens or 0,
-                    total_tokens=u.total_tokens or 0,
-                )
-        return total
+        return sum(self.usages, Usage())
 
     @property
     def last_output(self) -> str | None:
-        return _raw_output(self.completions[-1]) if self.completions else None
+        return self.outputs[-1] if self.outputs else None
 
 
 def generate_brief(
@@ -109,10 +132,10 @@ def generate_brief(
     inner = raw_client.with_options(max_retries=0)
 
     def create(*args: Any, **kwargs: Any) -> Any:
-        for attempt in Retrying(**_transport_policy(transport_retries, calls)):
+        for attempt in Retrying(sleep=_sleep, **_transport_policy(transport_retries, calls)):
             with attempt:
                 completion = inner.chat.completions.create(*args, **_wire(kwargs, settings))
-        calls.completions.append(completion)
+        calls.add(completion)
         return completion
 
     patched = instructor.patch(create=create, mode=settings.mode)
@@ -121,7 +144,7 @@ def generate_brief(
             **_request(doc, settings, max_retries, temperature, max_tokens, timeout)
         )
     except Exception as exc:
-        extraction = _recover(exc, calls, settings)
+        extraction = _recover(exc, calls, settings, doc)
     return assemble(doc, extraction, _record(settings, calls))
 
 
@@ -147,10 +170,12 @@ async def agenerate_brief(
     inner = raw_client.with_options(max_retries=0)
 
     async def create(*args: Any, **kwargs: Any) -> Any:
-        async for attempt in AsyncRetrying(**_transport_policy(transport_retries, calls)):
+        async for attempt in AsyncRetrying(
+            sleep=_async_sleep, **_transport_policy(transport_retries, calls)
+        ):
             with attempt:
                 completion = await inner.chat.completions.create(*args, **_wire(kwargs, settings))
-        calls.completions.append(completion)
+        calls.add(completion)
         return completion
 
     patched = instructor.patch(create=create, mode=settings.mode)
@@ -159,19 +184,22 @@ async def agenerate_brief(
             **_request(doc, settings, max_retries, temperature, max_tokens, timeout)
         )
     except Exception as exc:
-        extraction = _recover(exc, calls, settings)
+        extraction = _recover(exc, calls, settings, doc)
     return assemble(doc, extraction, _record(settings, calls))
 
 
 def as_article(article: ArticleLike) -> Article:
-    """Accept an Article, a path, or a string (seeds format or plain text)."""
+    """Accept an Article, a path (also as a one-line string naming a file), or text."""
+    from briefing._article import load_article
+
     if isinstance(article, Article):
         return article
     if isinstance(article, os.PathLike):
-        from briefing._article import load_article
-
         return load_article(article)
     if isinstance(article, str):
+        one_line = "\n" not in article and len(article) < 1024
+        if one_line and article.strip() and Path(article.strip()).is_file():
+            return load_article(article.strip())
         return Article.from_string(article)
     raise InputError(f"expected an Article, a path or text, not {type(article).__name__}")
 
@@ -277,7 +305,7 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
-def _recover(exc: Exception, calls: _Calls, settings: Settings) -> Extraction:
+def _recover(exc: Exception, calls: _Calls, settings: Settings, article: Article) -> Extraction:
     """Turn a failed call into an Extraction to assemble (grounding-only failure), or raise."""
     cause: BaseException = exc
     if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None:
@@ -286,37 +314,51 @@ def _recover(exc: Exception, calls: _Calls, settings: Settings) -> Extraction:
         raise _endpoint_error(cause, calls, settings) from None
     if isinstance(cause, BriefingError):
         raise cause
-    attempts = len(calls.completions)
     if isinstance(exc, IncompleteOutputException):
         raise OutputError(
             "the model's output was cut off at its length limit (finish_reason=length); "
             "pass a larger max_tokens or use a model with a larger output limit",
-            attempts=attempts,
+            attempts=calls.attempts,
             last_output=calls.last_output,
             usage=calls.usage,
         ) from None
-    refusal = _refusal(calls.completions[-1]) if calls.completions else None
-    if refusal:
+    if calls.refusal:
         raise OutputError(
-            f"the model refused to answer: {refusal}",
-            attempts=attempts,
-            last_output=refusal,
+            f"the model refused to answer: {calls.refusal}",
+            attempts=calls.attempts,
+            last_output=calls.refusal,
             usage=calls.usage,
         ) from None
-    if isinstance(exc, InstructorRetryException) and calls.last_output is not None:
-        try:
-            return Extraction.model_validate_json(_json_text(calls.last_output))
-        except (ValidationError, ValueError):
-            pass
+    if isinstance(exc, InstructorRetryException):
+        best = _best_output(calls.outputs, article)
+        if best is not None:
+            return best
     errors = [str(a.exception) for a in getattr(exc, "failed_attempts", None) or []]
     raise RetriesExhaustedError(
-        f"the model's output still did not fit the briefing schema after {attempts} "
+        f"the model's output still did not fit the briefing schema after {calls.attempts} "
         f"attempt(s); last error: {_first_line(str(exc))}",
-        attempts=attempts,
+        attempts=calls.attempts,
         last_output=calls.last_output,
         usage=calls.usage,
         errors=errors or [str(exc)],
     ) from None
+
+
+def _best_output(outputs: list[str | None], article: Article) -> Extraction | None:
+    """Of the outputs that fit the schema, the one with the fewest grounding problems (the
+    newest on a tie): re-asks ran out on grounding alone, so its bad items will be dropped."""
+    from briefing._verify import problems
+
+    best: tuple[int, Extraction] | None = None
+    for raw in reversed(outputs):
+        try:
+            candidate = Extraction.model_validate_json(_json_text(raw or ""))
+        except (ValidationError, ValueError):
+            continue
+        score = len(problems(candidate, article.text))
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    return best[1] if best else None
 
 
 def _endpoint_error(exc: openai.APIError, calls: _Calls, settings: Settings) -> BriefingError:
@@ -330,10 +372,17 @@ def _endpoint_error(exc: openai.APIError, calls: _Calls, settings: Settings) -> 
             f"{where} has no model {settings.model!r} or no chat completions endpoint (HTTP 404);"
             f" check the model name ({ENV_MODEL}) and the base URL"
         )
+    message = redact(_first_line(exc.message))
+    if isinstance(exc, openai.BadRequestError) and _too_long(exc):
+        return InputError(
+            f"the article does not fit {settings.model!r}'s context window ({message}); "
+            "use a model with a larger context or split the article"
+        )
     if isinstance(exc, openai.APIStatusError) and not _transient(exc):
+        hint = "" if settings.mode_name == "json" else "; if it does not support "
+        hint += f"mode {settings.mode_name!r}, try mode='json'" if hint else ""
         return ConfigurationError(
-            f"{where} rejected the request (HTTP {exc.status_code}): {_first_line(exc.message)}; "
-            f"if it does not support mode {settings.mode_name!r}, try mode='json'"
+            f"{where} rejected the request (HTTP {exc.status_code}): {message}{hint}"
         )
     what = (
         f"HTTP {exc.status_code}"
@@ -350,17 +399,29 @@ def _endpoint_error(exc: openai.APIError, calls: _Calls, settings: Settings) -> 
             attempts=tries,
             status_code=getattr(exc, "status_code", None),
         )
-    return ModelError(f"{where}: {what}: {_first_line(exc.message)}")
+    return ModelError(f"{where}: {what}: {message}")
+
+
+def _too_long(exc: openai.BadRequestError) -> bool:
+    text = f"{exc.code} {exc.message}".lower()
+    return "context_length" in text or "maximum context length" in text or "too long" in text
+
+
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_*-]{8,}|Bearer\s+\S+|key[=:]\s*\S{8,})", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Servers echo credentials in error text; never pass them on."""
+    return _SECRET.sub("[redacted]", text)
 
 
 def _record(settings: Settings, calls: _Calls) -> RunRecord:
-    served = getattr(calls.completions[-1], "model", None) if calls.completions else None
     return RunRecord(
-        model=served or settings.model,
+        model=calls.served_model or settings.model,
         endpoint=settings.endpoint,
         mode=settings.mode_name,
         prompt_version=prompt_version(),
-        attempts=len(calls.completions),
+        attempts=calls.attempts,
         transport_retries=calls.transport_retries,
         usage=calls.usage,
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),

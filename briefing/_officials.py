@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import product
 
 from briefing._models import Evidence, Official
 
@@ -15,7 +16,40 @@ HONORIFICS = {
     "admiral", "sir", "dame", "lord", "sheikh", "president", "prime", "minister", "secretary",
     "chancellor", "king", "queen", "prince", "senator", "sen", "rep", "ambassador", "judge",
 }  # fmt: skip
-SPELLING_SIMILARITY = 0.8
+PARTICLES = {"al", "el", "bin", "ibn", "bint", "von", "van", "der", "den", "de", "da", "di", "du"}
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+PATRONYMIC = {"bin", "ibn", "bint", "ben"}
+SPELLING_SIMILARITY = 0.75
+
+Entry = tuple[list[str], str | None, str | None, str | None, list[Evidence]]
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A name split for comparison: `core` without honorifics, particles and suffixes."""
+
+    text: str
+    words: tuple[str, ...]
+    core: tuple[str, ...]
+    is_reference: bool  # "the newly appointed Iranian Police Chief", not a name
+
+    @classmethod
+    def of(cls, text: str) -> _Name:
+        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        words = tuple(re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", folded))
+        core = tuple(w for w in words if w not in HONORIFICS | PARTICLES | SUFFIXES)
+        determiner = text.strip().lower().startswith(("the ", "a ", "an ", "his ", "her "))
+        lower_start = text[:1].islower() and (not words or words[0] not in PARTICLES)
+        return cls(text, words, core, determiner or lower_start or not core)
+
+    @property
+    def surname(self) -> str:
+        return self.core[-1]
+
+    @property
+    def patronymic(self) -> bool:
+        """ "Mohammed bin Salman": the last word is a father's name, not a family name."""
+        return len(self.words) > 1 and self.words[-2] in PATRONYMIC
 
 
 @dataclass
@@ -26,56 +60,70 @@ class _Person:
     country: str | None
     evidence: list[Evidence] = field(default_factory=list)
 
-
-def _tokens(name: str) -> list[str]:
-    """Lower-case ASCII-folded name tokens without honorifics ("Gen. Mohammad" -> ["mohammad"])."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", folded)
-    return [w for w in words if w not in HONORIFICS]
+    def parsed(self) -> list[_Name]:
+        return [_Name.of(n) for n in self.names]
 
 
-def _is_title_phrase(name: str) -> bool:
-    """A reference like "the newly appointed Iranian Police Chief": not a name to merge on."""
-    return name.strip().lower().startswith(("the ", "a ", "an ")) or name[:1].islower()
-
-
-def _surname_similar(a: str, b: str) -> bool:
+def _similar(a: str, b: str) -> bool:
     return a == b or (
         a[:1] == b[:1] and difflib.SequenceMatcher(None, a, b).ratio() >= SPELLING_SIMILARITY
     )
 
 
-def _same_person(a: _Person, b: _Person, surname_owners: dict[str, int]) -> bool:
-    exact_a = {" ".join(_tokens(n)) for n in a.names} - {""}
-    exact_b = {" ".join(_tokens(n)) for n in b.names} - {""}
-    if exact_a & exact_b:
-        return True
-    for name_a in (n for n in a.names if not _is_title_phrase(n)):
-        for name_b in (n for n in b.names if not _is_title_phrase(n)):
-            ta, tb = _tokens(name_a), _tokens(name_b)
-            if not ta or not tb or not _surname_similar(ta[-1], tb[-1]):
-                continue
-            if len(ta) == 1 or len(tb) == 1:
-                if surname_owners.get(ta[-1], 0) <= 1 and surname_owners.get(tb[-1], 0) <= 1:
-                    return True
-            elif ta[0] == tb[0] or (ta[0][:1] == tb[0][:1] and min(len(ta[0]), len(tb[0])) == 1):
+def _first_names_agree(a: _Name, b: _Name) -> bool:
+    fa, fb = a.core[:-1], b.core[:-1]
+    if len(fa) == 1 and len(fb) == 1 and min(len(fa[0]), len(fb[0])) == 1:
+        return fa[0][0] == fb[0][0]  # "J. Smith" and "John Smith"
+    return fa == fb
+
+
+def _full_names_match(a: _Name, b: _Name) -> bool:
+    return _similar(a.surname, b.surname) and _first_names_agree(a, b)
+
+
+def _surname_only_match(a: _Name, b: _Name, owners: dict[str, int]) -> bool:
+    short, full = (a, b) if len(a.core) == 1 else (b, a)
+    return (
+        len(short.core) == 1
+        and len(full.core) > 1
+        and not full.patronymic
+        and short.surname == full.surname
+        and owners.get(full.surname, 0) == 1
+    )
+
+
+def _same_person(a: _Person, b: _Person, owners: dict[str, int]) -> bool:
+    """A link (shared reference, full-name or surname match) and no conflict between the two
+    people's full names (different first names, or different surnames altogether)."""
+    names_a, names_b = a.parsed(), b.parsed()
+    full_a = [n for n in names_a if not n.is_reference and len(n.core) > 1]
+    full_b = [n for n in names_b if not n.is_reference and len(n.core) > 1]
+    if any(not _full_names_match(x, y) for x, y in product(full_a, full_b)):
+        return False
+    for x, y in product(names_a, names_b):
+        if x.is_reference or y.is_reference:
+            if x.is_reference and y.is_reference and x.words == y.words:
                 return True
+            continue
+        if x.core == y.core or _surname_only_match(x, y, owners):
+            return True
+        if len(x.core) > 1 and len(y.core) > 1 and _full_names_match(x, y):
+            return True
     return False
 
 
-def merge_officials(
-    people: Sequence[tuple[list[str], str | None, str | None, str | None, list[Evidence]]],
-) -> list[Official]:
+def merge_officials(people: Sequence[Entry]) -> list[Official]:
     """Merge entries naming the same person, keeping every name used and all evidence.
 
     Entries merge on a shared name or reference, on a surname-only mention of a surname that
     only one full name in the article carries, and on spelling variants of the surname
-    (Shoigu/Shoygu) when the first names agree.
+    (Shoigu/Shoygu) when the first names agree; never when their full names conflict.
     """
     persons = [_Person(list(names), t, a, c, list(ev)) for names, t, a, c, ev in people]
     owners: dict[str, int] = {}
     for person in persons:
-        for surname in {_tokens(n)[-1] for n in person.names if len(_tokens(n)) > 1}:
+        surnames = {n.surname for n in person.parsed() if not n.is_reference and len(n.core) > 1}
+        for surname in surnames:
             owners[surname] = owners.get(surname, 0) + 1
     merged: list[_Person] = []
     for person in persons:
@@ -92,14 +140,14 @@ def merge_officials(
 
 
 def _to_official(person: _Person) -> Official:
-    real_names = [n for n in person.names if not _is_title_phrase(n)] or person.names
-    name = max(real_names, key=lambda n: len(_tokens(n)))
-    names = [name] + [n for n in person.names if n != name]
+    parsed = person.parsed()
+    real = [n for n in parsed if not n.is_reference] or parsed
+    name = max(real, key=lambda n: len(n.core)).text
     return Official(
         name=name,
         title=person.title,
         affiliation=person.affiliation,
         country=person.country,
-        names=names,
+        names=[name] + [n for n in person.names if n != name],
         evidence=sorted(person.evidence, key=lambda e: e.start),
     )

@@ -26,16 +26,25 @@ def _oneline(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _md(value: object) -> str:
+    """Escape text from the article or the model so it renders as text: no links, images,
+    HTML or emphasis smuggled into a notebook through a quote or a name."""
+    return _MD_SPECIAL.sub(r"\\\1", _oneline(str(value)))
+
+
 def _quotes(evidence: list[Evidence], indent: int) -> str:
-    """Evidence as Markdown block quotes nested under a list item."""
+    """Evidence as separate Markdown block quotes nested under a list item."""
     pad = " " * indent
-    return "\n".join(f'{pad}> "{_oneline(e.quote)}"' for e in evidence)
+    return "\n\n".join(f"{pad}> \u201c{_md(e.quote)}\u201d" for e in evidence)
 
 
 def _when(date: DateValue) -> str:
     if date.value:
-        return f'{date.value} ("{_oneline(date.text)}")'
-    return f'"{_oneline(date.text)}" (not resolved)'
+        return f"{date.value} (\u201c{_md(date.text)}\u201d)"
+    return f"\u201c{_md(date.text)}\u201d (not resolved)"
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -56,7 +65,7 @@ def _environment(folder: str | None, flavour: Literal["md", "html"]) -> jinja2.E
         lstrip_blocks=True,
     )
     env.filters.update(
-        label=_label, oneline=_oneline, when=_when, quotes=_quotes, safe_url=_safe_url
+        label=_label, oneline=_oneline, when=_when, quotes=_quotes, safe_url=_safe_url, md=_md
     )
     return env
 

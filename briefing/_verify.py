@@ -22,7 +22,8 @@ _FOLD = str.maketrans(
         "\u00ab": '"', "\u00bb": '"',
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
         "\u2015": "-", "\u2212": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "", "\u00ad": "",
+        "\u2060": "", "\ufeff": "",
     }
 )  # fmt: skip
 _QUOTE_MARKS = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb"
@@ -49,16 +50,34 @@ def _fold_article(article: str) -> _Folded:
             if previous_space:
                 continue
             ch = " "
-        lowered = ch.lower()
-        chars.append(lowered if len(lowered) == 1 else ch)
+        chars.append(_fold_case(ch))
         offsets.append(i)
         previous_space = ch == " "
     return _Folded("".join(chars), tuple(offsets))
 
 
+def _fold_case(ch: str) -> str:
+    """Case-fold one character, keeping it one character so offsets stay aligned."""
+    folded = ch.casefold()
+    return folded if len(folded) == 1 else ch
+
+
 def _fold_quote(quote: str) -> str:
-    folded = " ".join(quote.translate(_FOLD).split())
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+    return "".join(_fold_case(c) for c in " ".join(quote.translate(_FOLD).split()))
+
+
+def _find_words(needle: str, haystack: str) -> int:
+    """The first occurrence of `needle` that does not start or end inside a word, or -1:
+    "agreed on" must not match inside "disagreed on"."""
+    at = haystack.find(needle)
+    while at >= 0:
+        end = at + len(needle)
+        before_ok = at == 0 or not (needle[0].isalnum() and haystack[at - 1].isalnum())
+        after_ok = end == len(haystack) or not (needle[-1].isalnum() and haystack[end].isalnum())
+        if before_ok and after_ok:
+            return at
+        at = haystack.find(needle, at + 1)
+    return -1
 
 
 def locate(quote: str, article: str) -> tuple[int, int] | None:
@@ -75,7 +94,7 @@ def locate(quote: str, article: str) -> tuple[int, int] | None:
     for candidate in candidates:
         if not candidate:
             continue
-        at = folded.text.find(candidate)
+        at = _find_words(candidate, folded.text)
         if at >= 0:
             end = at + len(candidate) - 1
             return folded.offsets[at], folded.offsets[end] + 1
@@ -84,11 +103,14 @@ def locate(quote: str, article: str) -> tuple[int, int] | None:
 
 def quote_problem(quote: str, article: str) -> str | None:
     """Why `quote` cannot serve as evidence, or None when it can."""
-    if "..." in quote or "\u2026" in quote:
-        return f"the quote {quote!r} is shortened with an ellipsis; quote one contiguous passage"
     if len(_fold_quote(quote).strip(_QUOTE_MARKS + " ")) < MIN_QUOTE_CHARS:
         return f"the quote {quote!r} is too short to show anything; quote the whole clause"
     if locate(quote, article) is None:
+        if "..." in quote or "\u2026" in quote:
+            return (
+                f"the quote {quote!r} is shortened with an ellipsis; quote one contiguous "
+                "passage exactly as the article has it"
+            )
         return (
             f"the quote {quote!r} does not appear verbatim in the article; copy the exact words "
             "from the article, or drop the item if the article does not say it"
@@ -97,9 +119,9 @@ def quote_problem(quote: str, article: str) -> str | None:
 
 
 def mentioned(name: str, article: str) -> bool:
-    """Whether `name` occurs in the article (typography and case aside)."""
+    """Whether `name` occurs in the article as whole words (typography and case aside)."""
     needle = _fold_quote(name).strip(_QUOTE_MARKS + " ")
-    return bool(needle) and needle in _fold_article(article).text
+    return bool(needle) and _find_words(needle, _fold_article(article).text) >= 0
 
 
 def problems(extraction: Extraction, article: str) -> list[tuple[str, str]]:
@@ -129,13 +151,27 @@ def item_problems(item: Any, article: str) -> list[str]:
             f"date.text: {date.text!r} does not appear in the article; copy the article's own "
             "words for the date, or use null"
         )
-    if hasattr(item, "other_names"):
-        for label, name in [("name", item.name)] + [
-            (f"other_names[{i}]", n) for i, n in enumerate(item.other_names)
-        ]:
-            if not mentioned(name, article):
-                found.append(
-                    f"{label}: {name!r} does not appear in the article; use the names exactly "
-                    "as the article writes them"
-                )
+    for label, name in _names_to_check(item):
+        if not mentioned(name, article):
+            found.append(
+                f"{label}: {name!r} does not appear in the article; use names exactly as the "
+                "article writes them"
+            )
     return found
+
+
+def _names_to_check(item: Any) -> list[tuple[str, str]]:
+    """Names and places the briefing states as fact, so each must be in the article.
+
+    Claimants are left to the evidence: they are often descriptions ("foreign ministers of
+    Egypt, Greece, Cyprus and France") or the publisher itself, not words of the article.
+    """
+    names: list[tuple[str, str]] = []
+    if hasattr(item, "other_names"):
+        names.append(("name", item.name))
+        names += [(f"other_names[{i}]", n) for i, n in enumerate(item.other_names)]
+    if hasattr(item, "signatories"):
+        names += [(f"signatories[{i}]", n) for i, n in enumerate(item.signatories)]
+    if getattr(item, "place", None):
+        names.append(("place", item.place))
+    return names

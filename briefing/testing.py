@@ -58,6 +58,7 @@ class FakeModel:
         self._function = function
         self.model = model
         self.requests: list[dict[str, Any]] = []
+        self.usage_sent: list[dict[str, int]] = []
 
     def _answer(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content or b"{}")
@@ -73,16 +74,16 @@ class FakeModel:
         if isinstance(answer, HTTPFailure):
             return httpx2.Response(answer.status, headers=answer.headers, text=answer.body)
         reply = answer if isinstance(answer, Reply) else Reply(answer)
-        return httpx2.Response(200, json=completion_envelope(body, reply, model=self.model))
+        envelope = completion_envelope(body, reply, model=self.model)
+        self.usage_sent.append(envelope["usage"])
+        return httpx2.Response(200, json=envelope)
 
     def client(self, **options: Any) -> openai.OpenAI:
+        """A real `openai.OpenAI` whose transport is this fake; `options` override defaults."""
         transport = httpx2.MockTransport(self._answer)
+        settings = {"api_key": "fake-key", "base_url": FAKE_BASE_URL, "max_retries": 0}
         return openai.OpenAI(
-            api_key="fake-key",
-            base_url=options.pop("base_url", FAKE_BASE_URL),
-            http_client=httpx2.Client(transport=transport),
-            max_retries=0,
-            **options,
+            **{**settings, **options}, http_client=httpx2.Client(transport=transport)
         )
 
     def async_client(self, **options: Any) -> openai.AsyncOpenAI:
@@ -90,12 +91,9 @@ class FakeModel:
             return self._answer(request)
 
         transport = httpx2.MockTransport(answer)
+        settings = {"api_key": "fake-key", "base_url": FAKE_BASE_URL, "max_retries": 0}
         return openai.AsyncOpenAI(
-            api_key="fake-key",
-            base_url=options.pop("base_url", FAKE_BASE_URL),
-            http_client=httpx2.AsyncClient(transport=transport),
-            max_retries=0,
-            **options,
+            **{**settings, **options}, http_client=httpx2.AsyncClient(transport=transport)
         )
 
 

@@ -39,3 +39,39 @@ def test_record_scrubs_secrets_and_skips_failures(
     brief = replay(load_article(FIRST_SEED), out)
     assert brief.record.model == "served-1"
     assert brief.agreements[0].title == first_payload["agreements"][0]["title"]
+
+
+def test_failed_record_keeps_the_existing_cassette(tmp_path: Path) -> None:
+    from briefing import ConfigurationError
+
+    out = tmp_path / f"{FIRST_SEED.stem}.yaml"
+    out.write_text("previous cassette\n")
+    client = FakeModel([HTTPFailure(401)]).client(base_url="https://user:pw@proxy.example/v1")
+    try:
+        record(FIRST_SEED, out, client=client, model="m", mode="tools_strict")
+    except ConfigurationError:
+        pass
+    else:
+        raise AssertionError("a 401 must fail the recording")
+    assert out.read_text() == "previous cassette\n"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_broken_cassette_is_a_clear_error(tmp_path: Path) -> None:
+    from briefing import ConfigurationError
+
+    broken = tmp_path / "x.yaml"
+    broken.write_text("metadata: {provenance: {kind: authored}}\ninteractions: []\n")
+    try:
+        replay(load_article(FIRST_SEED), broken)
+    except ConfigurationError as exc:
+        assert "base_url" in str(exc)
+    else:
+        raise AssertionError("a cassette without provenance must not replay")
+    broken.write_text("{{{ not yaml")
+    try:
+        provenance(broken)
+    except ConfigurationError as exc:
+        assert "not a readable cassette" in str(exc)
+    else:
+        raise AssertionError("unreadable YAML must be a ConfigurationError")

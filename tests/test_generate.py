@@ -106,13 +106,23 @@ def test_malformed_json_then_good_output_recovers(
 
 
 def test_rate_limit_backs_off_using_retry_after(
-    first_article: Article, first_payload: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch, first_article: Article, first_payload: dict[str, Any]
 ) -> None:
-    fake = FakeModel([HTTPFailure(429, {"retry-after": "0"}), HTTPFailure(503), first_payload])
+    waits: list[float] = []
+    monkeypatch.setattr("briefing._generate._sleep", waits.append)
+    fake = FakeModel(
+        [
+            HTTPFailure(429, {"retry-after": "7"}),
+            HTTPFailure(429, {"retry-after-ms": "1500"}),
+            HTTPFailure(503, {"retry-after": "600"}),
+            first_payload,
+        ]
+    )
     brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
-    assert brief.record.transport_retries == 2
+    assert waits == [7.0, 1.5, 60.0]  # the server's hint, capped at a minute
+    assert brief.record.transport_retries == 3
     assert brief.record.attempts == 1
-    assert len(fake.requests) == 3
+    assert len(fake.requests) == 4
 
 
 def test_connection_errors_are_retried(
@@ -163,6 +173,12 @@ def test_environment_configures_client_and_model(
     monkeypatch.setenv("BRIEFING_MODEL", "local-model")
     with pytest.raises(TransportError, match=r"127\.0\.0\.1:9"):
         generate_brief(first_article, transport_retries=0)
+    fake = FakeModel([{"headline": "h"}])
+    monkeypatch.setattr("briefing._generate.client_from_env", fake.client)
+    with pytest.raises(RetriesExhaustedError):
+        generate_brief(first_article, max_retries=0)
+    assert fake.requests[0]["model"] == "local-model"
+    assert fake.requests[0]["response_format"] == {"type": "json_object"}  # not OpenAI: JSON
 
 
 def test_explicit_model_beats_environment(
@@ -205,3 +221,55 @@ def test_slow_answer_times_out_and_is_retried(
     fake = FakeModel([httpx2.ReadTimeout("slow"), first_payload])
     brief = generate_brief(first_article, client=fake.client(base_url=OPENAI), timeout=5)
     assert brief.record.transport_retries == 1
+
+
+def test_usage_is_the_sum_of_each_response(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([with_bad_quote(first_payload), with_bad_quote(first_payload), first_payload])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    sent = fake.usage_sent
+    assert len(sent) == 3
+    assert brief.record.usage.prompt_tokens == sum(u["prompt_tokens"] for u in sent)
+    assert brief.record.usage.total_tokens == sum(u["total_tokens"] for u in sent)
+
+
+def test_salvage_keeps_the_best_output_not_just_the_last(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    worse = copy.deepcopy(first_payload)
+    for official in worse["officials"]:
+        official["evidence"] = ["invented sentence about a meeting"]
+    fake = FakeModel([with_bad_quote(first_payload), worse, '{"headline": "trunc'])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert len(brief.officials) == len(first_payload["officials"]) - 1
+    assert [u.label for u in brief.record.unverified] == ["Official: Viktor Zolotov"]
+
+
+def test_one_line_string_naming_a_file_is_loaded(first_payload: dict[str, Any]) -> None:
+    from .conftest import FIRST_SEED
+
+    fake = FakeModel([first_payload])
+    brief = generate_brief(str(FIRST_SEED), client=fake.client())
+    assert brief.article.name == FIRST_SEED.stem
+
+
+def test_server_error_text_is_redacted(first_article: Article) -> None:
+    body = '{"error": {"message": "bad request for key sk-abcdefghijklmnop1234 (Bearer xyz123)"}}'
+    fake = FakeModel([HTTPFailure(400, body=body)])
+    with pytest.raises(ConfigurationError) as info:
+        generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert "sk-abcdefghijklmnop1234" not in str(info.value) and "xyz123" not in str(info.value)
+    assert "[redacted]" in str(info.value)
+
+
+def test_context_overflow_is_an_input_error(first_article: Article) -> None:
+    from briefing import InputError
+
+    body = (
+        '{"error": {"message": "maximum context length is 8192 tokens", '
+        '"code": "context_length_exceeded"}}'
+    )
+    fake = FakeModel([HTTPFailure(400, body=body)])
+    with pytest.raises(InputError, match="context window"):
+        generate_brief(first_article, client=fake.client(base_url=OPENAI))

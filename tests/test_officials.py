@@ -63,3 +63,45 @@ def test_different_people_stay_apart() -> None:
         "Nikos Dendias",
         "Nikos Christodoulides",
     ]
+
+
+def test_generic_references_do_not_join_different_people() -> None:
+    merged = merge_officials(
+        [entry("Sergei Lavrov", "the minister"), entry("Antony Blinken", "the secretary")]
+    )
+    assert len(merged) == 2
+
+
+def test_initials_merge_but_different_first_names_do_not() -> None:
+    merged = merge_officials([entry("J. Smith"), entry("John Smith"), entry("Jane Smith")])
+    assert [sorted(o.names) for o in merged] == [["J. Smith", "John Smith"], ["Jane Smith"]]
+
+
+def test_a_shared_reference_cannot_join_conflicting_names() -> None:
+    merged = merge_officials(
+        [
+            entry("Ahmad-Reza Radan", "the police chief"),
+            entry("Hossein Ashtari", "the police chief"),
+        ]
+    )
+    assert len(merged) == 2
+
+
+def test_patronymics_are_not_surnames() -> None:
+    merged = merge_officials([entry("Mohammed bin Salman"), entry("King Salman")])
+    assert len(merged) == 2
+
+
+def test_transliteration_particles_and_suffixes() -> None:
+    pairs = [
+        ("Mohammad Bagheri", "Mohammad Baqeri"),
+        ("Ahmad-Reza Radan", "Ahmad Reza Radan"),
+        ("Bashar al-Assad", "Assad"),
+        ("Ursula von der Leyen", "von der Leyen"),
+        ("Robert F. Kennedy Jr.", "Kennedy"),
+    ]
+    for full, variant in pairs:
+        merged = merge_officials([entry(full), entry(variant, start=9)])
+        assert len(merged) == 1, (full, variant)
+        assert merged[0].name == full
+        assert merged[0].names == [full, variant]

@@ -21,7 +21,8 @@ def briefs() -> dict[str, Brief]:
 
 
 def rendered_quotes(markdown: str) -> list[str]:
-    return re.findall(r'^\s*> "(.*)"$', markdown, flags=re.MULTILINE)
+    quoted = re.findall(r"^\s*> \u201c(.*)\u201d$", markdown, flags=re.MULTILINE)
+    return [re.sub(r"\\(.)", r"\1", q) for q in quoted]  # undo Markdown escaping
 
 
 def squash(text: str) -> str:

@@ -23,7 +23,7 @@ def test_locate_tolerates_typography_but_returns_the_article_span() -> None:
 
 def test_locate_ignores_case_and_wrapping_quote_marks_only() -> None:
     assert locate('"sergei shoigu, spoke on monday."', TEXT) is not None
-    assert locate("Sergei Shoigu spoke on Monday", TEXT) is None  # a comma is a word boundary
+    assert locate("Sergei Shoigu spoke on Monday", TEXT) is None  # the comma is missing
     assert locate("Sergei Shoygu, spoke on Monday", TEXT) is None
 
 
@@ -97,3 +97,22 @@ def test_validation_context_turns_problems_into_a_reask() -> None:
     else:
         raise AssertionError("an ungrounded quote passed validation")
     Extraction.model_validate(data)  # without the article, only the schema is checked
+
+
+def test_quotes_and_names_match_whole_words_only() -> None:
+    text = (
+        "The two sides disagreed on the terms of the pact. "
+        "Iran said it was unlikely to be signed soon."
+    )
+    assert locate("agreed on the terms of the pact", text) is None
+    assert locate("disagreed on the terms of the pact", text) is not None
+    assert locate("likely to be signed soon", text) is None
+    from briefing._verify import mentioned
+
+    assert not mentioned("Ran", text) and mentioned("Iran", text)
+
+
+def test_invisible_characters_and_the_articles_own_ellipsis() -> None:
+    text = "The minis\u00adter said the talks\u2026 had failed, officials confirmed."
+    assert locate("The minister said the talks\u2026 had failed", text) is not None
+    assert quote_problem("The minister said the talks\u2026 had failed", text) is None
