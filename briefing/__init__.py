@@ -5,6 +5,7 @@ article; what the model proposed but could not be grounded is listed in `brief.r
 """
 
 from briefing._article import Article, load_article
+from briefing._cassettes import replay as replay_brief
 from briefing._errors import (
     BriefingError,
     ConfigurationError,
@@ -52,4 +53,5 @@ __all__ = [
     "agenerate_brief",
     "generate_brief",
     "load_article",
+    "replay_brief",
 ]

@@ -184,8 +184,9 @@ def find_cassette(article: Article, dirs: list[Path] | None = None) -> Path | No
     return None
 
 
-def replay(article: Article, cassette: Path) -> Brief:
+def replay(article: Article, cassette: str | os.PathLike[str]) -> Brief:
     """Brief `article` from a cassette through the real client and HTTP stack, offline."""
+    cassette = Path(cassette)
     prov = provenance(cassette)
     client = openai.OpenAI(api_key="replay-needs-no-key", base_url=prov["base_url"], max_retries=0)
     try:

@@ -44,6 +44,19 @@ class PageReport:
     title: str
 
 
+def skip_without_chromium() -> Any:
+    """A pytest skip mark for machines without the browser; where BRIEFING_REQUIRE_BROWSER is
+    set (CI sets it), a missing browser fails instead of hiding the tests."""
+    import pytest
+
+    required = bool(os.environ.get("BRIEFING_REQUIRE_BROWSER"))
+    return pytest.mark.skipif(
+        not required and not chromium_available(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (run scripts/install-chromium as "
+        "root) and the playwright package (pip install -e '.[dev]')",
+    )
+
+
 def chromium_available() -> bool:
     """True when Debian's Chromium and the playwright package are both installed."""
     return (

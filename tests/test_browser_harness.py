@@ -5,15 +5,9 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-import pytest
+from .browser import load_page, skip_without_chromium
 
-from .browser import chromium_available, load_page
-
-pytestmark = pytest.mark.skipif(
-    not chromium_available(),
-    reason="needs Debian's Chromium at /usr/bin/chromium (run scripts/install-chromium as root) "
-    "and the playwright package (pip install -e '.[dev]')",
-)
+pytestmark = skip_without_chromium()
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

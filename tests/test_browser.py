@@ -1,0 +1,72 @@
+"""Every seed's HTML briefing in a real headless Chromium: clean, linked, inert."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefing import load_article
+from briefing._cassettes import replay
+
+from .browser import load_page, skip_without_chromium
+from .conftest import CASSETTES, FIRST_SEED, ROOT, SEEDS
+from .test_html import hostile_brief
+
+pytestmark = skip_without_chromium()
+
+# Checks in the page itself: every evidence link resolves to an anchor inside the article text,
+# every badge resolves to an item, and each anchor is followed by highlighted text.
+CHECK_LINKS = """() => {
+  const article = document.querySelector('.article');
+  const quotes = [...document.querySelectorAll('a.quote')];
+  const backs = [...document.querySelectorAll('a.back')];
+  const broken = [];
+  for (const a of quotes) {
+    const target = document.getElementById(a.getAttribute('href').slice(1));
+    if (!target || !article.contains(target)) broken.push('quote ' + a.getAttribute('href'));
+    else if (!['MARK', 'SPAN'].includes(target.nextElementSibling?.tagName))
+      broken.push('unhighlighted ' + a.getAttribute('href'));
+  }
+  for (const a of backs) {
+    const target = document.getElementById(a.getAttribute('href').slice(1));
+    if (!target || article.contains(target)) broken.push('back ' + a.getAttribute('href'));
+  }
+  const marks = [...article.querySelectorAll('mark')];
+  return {quotes: quotes.length, backs: backs.length, marks: marks.length, broken,
+          colours: new Set(marks.map(m => getComputedStyle(m).backgroundColor)).size};
+}"""
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_seed_briefing_in_chromium(seed: Path, tmp_path: Path) -> None:
+    brief = replay(load_article(seed), CASSETTES / f"{seed.stem}.yaml")
+    page = tmp_path / f"{seed.stem}.html"
+    page.write_text(brief.to_html(), encoding="utf-8")
+    screenshot = ROOT / "build" / "briefing-000.png" if seed == FIRST_SEED else None
+    report, result = load_page(page, screenshot=screenshot, eval_js=CHECK_LINKS)
+    assert report.console_errors == []
+    assert report.requests == []
+    assert report.title == brief.headline
+    evidence = sum(
+        len(i.evidence)
+        for i in [*brief.key_points, *brief.agreements, *brief.officials, *brief.claims]
+    )
+    links: dict[str, Any] = result
+    assert links["broken"] == []
+    assert links["quotes"] == links["backs"] == evidence
+    assert links["marks"] > 0 and links["colours"] >= 2
+    if screenshot is not None:
+        assert screenshot.stat().st_size > 10_000
+
+
+def test_script_payload_in_the_article_does_not_run(tmp_path: Path) -> None:
+    page = tmp_path / "hostile.html"
+    page.write_text(hostile_brief().to_html(), encoding="utf-8")
+    probe = """() => ({pwned: document.body.dataset.pwned ?? null, imgs: document.images.length,
+                       text: document.querySelector('.article').innerText})"""
+    report, state = load_page(page, eval_js=probe)
+    assert (state["pwned"], state["imgs"]) == (None, 0)
+    assert "<script>document.body.dataset.pwned = 1</script>" in state["text"]
+    assert report.console_errors == [] and report.requests == []
