@@ -5,7 +5,10 @@ article; what the model proposed but could not be grounded is listed in `brief.r
 """
 
 from briefing._article import Article, load_article
+from briefing._batch import BriefResult, BudgetExceededError, agenerate_briefs, generate_briefs
+from briefing._cache import BriefCache
 from briefing._cassettes import replay as replay_brief
+from briefing._cost import PRICES, Price
 from briefing._errors import (
     BriefingError,
     ConfigurationError,
@@ -31,10 +34,14 @@ from briefing._models import (
 )
 
 __all__ = [
+    "PRICES",
     "Agreement",
     "Article",
     "Brief",
+    "BriefCache",
+    "BriefResult",
     "BriefingError",
+    "BudgetExceededError",
     "Claim",
     "ConfigurationError",
     "DateValue",
@@ -44,6 +51,7 @@ __all__ = [
     "ModelError",
     "Official",
     "OutputError",
+    "Price",
     "RetriesExhaustedError",
     "RunRecord",
     "TransportError",
@@ -51,7 +59,9 @@ __all__ = [
     "Usage",
     "UserError",
     "agenerate_brief",
+    "agenerate_briefs",
     "generate_brief",
+    "generate_briefs",
     "load_article",
     "replay_brief",
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from briefing._article import Article
 from briefing._dates import resolve_date
+from briefing._merge import dedupe_agreements, dedupe_claims, dedupe_key_points
 from briefing._models import (
     Agreement,
     Brief,
@@ -59,25 +60,31 @@ def assemble(article: Article, extraction: Extraction, record: RunRecord) -> Bri
             kept.append((item, _evidence(item.evidence, text)))
         return kept
 
-    key_points = [KeyPoint(text=p.text, evidence=ev) for p, ev in grounded(extraction.key_points)]
-    agreements = [
-        Agreement(
-            **a.model_dump(exclude={"evidence", "date"}),
-            date=_resolve(a.date, article, notes),
-            evidence=ev,
-        )
-        for a, ev in grounded(extraction.agreements)
-    ]
+    key_points = dedupe_key_points(
+        [KeyPoint(text=p.text, evidence=ev) for p, ev in grounded(extraction.key_points)]
+    )
+    agreements = dedupe_agreements(
+        [
+            Agreement(
+                **a.model_dump(exclude={"evidence", "date"}),
+                date=_resolve(a.date, article, notes),
+                evidence=ev,
+            )
+            for a, ev in grounded(extraction.agreements)
+        ]
+    )
     officials = merge_officials(
         [
             ([o.name, *o.other_names], o.title, o.affiliation, o.country, ev)
             for o, ev in grounded(extraction.officials)
         ]
     )
-    claims = [
-        Claim(**c.model_dump(exclude={"evidence"}), evidence=ev)
-        for c, ev in grounded(extraction.claims)
-    ]
+    claims = dedupe_claims(
+        [
+            Claim(**c.model_dump(exclude={"evidence"}), evidence=ev)
+            for c, ev in grounded(extraction.claims)
+        ]
+    )
     return Brief(
         article=article,
         headline=extraction.headline,

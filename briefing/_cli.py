@@ -10,20 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import tempfile
-import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
-from briefing._article import Article, load_article
-from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
+from briefing._cli_brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
+from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 from briefing._errors import BriefingError, ModelError, UserError
-from briefing._models import Brief
 
-EXIT_OK, EXIT_MODEL, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
-SUBCOMMANDS = {"brief", "cassettes", "schema"}
+EXIT_INTERRUPTED = 130
+SUBCOMMANDS = {"brief", "cache", "cassettes", "schema"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,36 +59,13 @@ def _parser() -> argparse.ArgumentParser:
             "live; otherwise the article's recorded cassette is replayed, and stderr says so."
         ),
     )
-    brief.add_argument(
-        "files", nargs="+", metavar="FILE", type=Path, help="article files; - reads stdin"
-    )
-    brief.add_argument(
-        "-f", "--format", choices=["md", "html", "json"], default="md", help="output format"
-    )
-    brief.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        help="write to this file, or into this folder (required for several HTML briefings)",
-    )
-    brief.add_argument("--open", action="store_true", help="write HTML and open it in a browser")
-    brief.add_argument("-q", "--quiet", action="store_true", help="no notices on stderr")
-    brief.add_argument(
-        "--templates", type=Path, help="folder with brief.md.j2 / brief.html.j2 to use instead"
-    )
-    brief.add_argument("--model", help=f"model name (default: ${ENV_MODEL} or gpt-4.1-mini)")
-    brief.add_argument(
-        "--mode",
-        default="auto",
-        choices=["auto", "tools_strict", "tools", "json_schema", "json", "md_json"],
-        help="how to ask for structured output (auto: strict tools on OpenAI, JSON elsewhere)",
-    )
-    brief.add_argument("--max-retries", type=int, default=2, help="re-asks on bad output")
-    brief.add_argument(
-        "--replay", action="store_true", help="replay cassettes even when an endpoint is set"
-    )
-    brief.add_argument("--cassettes", type=Path, help="folder of cassettes to replay")
-    brief.set_defaults(run=_brief)
+    add_arguments(brief)
+    brief.set_defaults(run=run_brief)
+
+    cache = sub.add_parser("cache", help="show or clear the cache of briefs")
+    cache.add_argument("action", choices=["path", "clear"])
+    cache.add_argument("--cache-dir", type=Path, help="cache folder (default ~/.cache/briefing)")
+    cache.set_defaults(run=_cache)
 
     cassettes = sub.add_parser(
         "cassettes",
@@ -115,99 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _brief(options: argparse.Namespace) -> int:
-    if options.open:
-        options.format = "html"
-    several = len(options.files) > 1
-    if several and options.format == "html" and options.output is None and not options.open:
-        raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
-    worst = EXIT_OK
-    printed = 0
-    for path in options.files:
-        try:
-            article = _read(path)
-            brief = _run(article, str(path), options)
-            text = _format(brief, options)
-            target = _target(options, article.name or "stdin", several)
-        except BriefingError as exc:
-            print(f"briefing: error: {exc}", file=sys.stderr)
-            worst = max(worst, EXIT_USER if isinstance(exc, UserError) else EXIT_MODEL)
-            continue
-        if target is None:
-            if printed and options.format == "md":
-                sys.stdout.write("\n\n")
-            sys.stdout.write(text if options.format != "json" or not several else text + "\n")
-            printed += 1
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            _notice(options, f"wrote {target}")
-            if options.open:
-                webbrowser.open(target.resolve().as_uri())
-    return worst
+def _cache(options: argparse.Namespace) -> int:
+    from briefing._cache import BriefCache
 
-
-class UsageError(UserError):
-    """A command-line mistake."""
-
-
-def _read(path: Path) -> Article:
-    if str(path) == "-":
-        return Article.from_string(sys.stdin.read())
-    return load_article(path)
-
-
-def _run(article: Article, shown: str, options: argparse.Namespace) -> Brief:
-    from briefing._cassettes import cassette_dirs, describe, find_cassette, provenance, replay
-    from briefing._generate import generate_brief
-
-    if env_configured() and not options.replay:
-        return generate_brief(
-            article, model=options.model, mode=options.mode, max_retries=options.max_retries
-        )
-    dirs = [options.cassettes] if options.cassettes else cassette_dirs()
-    cassette = find_cassette(article, dirs)
-    if cassette is None:
-        raise _no_endpoint(shown, dirs)
-    why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
-    _notice(options, f"{why}; replaying {cassette} ({describe(provenance(cassette))})")
-    return replay(article, cassette)
-
-
-def _format(brief: Brief, options: argparse.Namespace) -> str:
-    if options.format == "json":
-        return brief.to_json(indent=None if len(options.files) > 1 else 2)
-    if options.format == "html":
-        return brief.to_html(templates=options.templates)
-    return brief.to_markdown(templates=options.templates)
-
-
-def _target(options: argparse.Namespace, name: str, several: bool) -> Path | None:
-    """Where one briefing goes: stdout (None), the -o file, or a file in the -o folder."""
-    output: Path | None = options.output
-    if output is None:
-        if not options.open:
-            return None
-        output = Path(tempfile.mkdtemp(prefix="briefing-"))
-    if several or output.is_dir() or str(options.output).endswith(("/", os.sep)):
-        return output / f"{name}.{options.format}"
-    return output
-
-
-def _notice(options: argparse.Namespace, message: str) -> None:
-    if not options.quiet:
-        print(f"briefing: {message}", file=sys.stderr)
-
-
-def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
-    from briefing._errors import ConfigurationError
-
-    return ConfigurationError(
-        f"{path}: no model endpoint is configured and no recorded cassette for this article "
-        f"was found (looked in {', '.join(str(d) for d in dirs)}); set {ENV_KEY} to use OpenAI, "
-        f"or {ENV_BASE_URL} for an OpenAI-compatible server (llama.cpp, Ollama), and optionally "
-        f"{ENV_MODEL}"
-    )
+    store = BriefCache(options.cache_dir)
+    if options.action == "clear":
+        print(f"briefing: removed {store.clear()} cached brief(s) from {store.folder}")
+    else:
+        print(store.folder)
+    return EXIT_OK
 
 
 def _cassettes(options: argparse.Namespace) -> int:

@@ -1,112 +1,66 @@
-"""generate_brief: one article through the model, with re-asks for bad output and backoff for a
-failing endpoint, into a grounded Brief.
+"""generate_brief: one article through the model into a grounded Brief.
 
-Two bounded retry loops, each for its own failure: instructor re-asks when the output breaks the
-schema or cites quotes that are not in the article (`max_retries`); tenacity backs off inside each
-call when the endpoint rate-limits, errs or times out (`transport_retries`). When re-asks run out
-on grounding alone, the last output is kept and its unverifiable items are dropped and reported.
+A long article is split on paragraph boundaries and its parts' briefs merged (`_chunk`); a
+cache, when given, answers a repeated request without calling the model (`_cache`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import email.utils
-import json
-import logging
 import os
-import re
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import instructor
 import openai
-from instructor.core import IncompleteOutputException, InstructorRetryException
-from pydantic import ValidationError
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import AsyncRetrying, Retrying
 
+from briefing import _calls
 from briefing._article import Article
 from briefing._assemble import assemble
+from briefing._cache import BriefCache
+from briefing._calls import Calls, recover, transport_policy
+from briefing._chunk import merge_parts, split_article
 from briefing._config import (
-    ENV_KEY,
-    ENV_MODEL,
     ModeName,
     Settings,
     async_client_from_env,
     client_from_env,
     settings_for,
 )
-from briefing._errors import (
-    BriefingError,
-    ConfigurationError,
-    InputError,
-    ModelError,
-    OutputError,
-    RetriesExhaustedError,
-    TransportError,
-)
-from briefing._models import Brief, RunRecord, Usage
+from briefing._cost import cost_of
+from briefing._errors import ConfigurationError, InputError
+from briefing._models import Brief, RunRecord
 from briefing._prompts import prompt_version, render
 from briefing._schema import Extraction
 
-MAX_RETRY_AFTER = 60.0
-# instructor logs every failed attempt at ERROR; unconfigured, that reaches the user's stderr.
-logging.getLogger("instructor").addHandler(logging.NullHandler())
-_sleep = time.sleep  # module-level so tests can observe the backoff without waiting
-_async_sleep = asyncio.sleep
 DEFAULT_TIMEOUT = 120.0
+DEFAULT_ARTICLE_TOKENS = 24_000
 ArticleLike = Article | str | os.PathLike[str]
 
 
-@dataclass
-class _Calls:
-    """What the endpoint answered during one run: the basis of attempts, usage and last output.
+@dataclass(frozen=True)
+class Options:
+    """How hard to try, per call."""
 
-    Each response's usage and raw output are copied when it arrives: instructor later rewrites
-    `completion.usage` with its running total, which summed again would count tokens twice.
-    """
+    max_retries: int = 2
+    transport_retries: int = 4
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS
 
-    outputs: list[str | None] = field(default_factory=list)
-    usages: list[Usage] = field(default_factory=list)
-    served_model: str | None = None
-    refusal: str | None = None
-    transport_retries: int = 0
-
-    def add(self, completion: Any) -> None:
-        u = getattr(completion, "usage", None)
-        self.usages.append(
-            Usage(
-                prompt_tokens=getattr(u, "prompt_tokens", 0) or 0,
-                completion_tokens=getattr(u, "completion_tokens", 0) or 0,
-                total_tokens=getattr(u, "total_tokens", 0) or 0,
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_retries <= 10:
+            raise ConfigurationError(f"max_retries must be 0 to 10, not {self.max_retries}")
+        if not 0 <= self.transport_retries <= 20:
+            raise ConfigurationError(
+                f"transport_retries must be 0 to 20, not {self.transport_retries}"
             )
-        )
-        self.outputs.append(_raw_output(completion))
-        self.served_model = getattr(completion, "model", None) or self.served_model
-        self.refusal = _refusal(completion)
-
-    @property
-    def attempts(self) -> int:
-        return len(self.outputs)
-
-    @property
-    def usage(self) -> Usage:
-        return sum(self.usages, Usage())
-
-    @property
-    def last_output(self) -> str | None:
-        return self.outputs[-1] if self.outputs else None
+        if self.max_article_tokens < 500:
+            raise ConfigurationError("max_article_tokens must be at least 500")
 
 
 def generate_brief(
@@ -120,32 +74,29 @@ def generate_brief(
     temperature: float | None = None,
     max_tokens: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
+    cache: BriefCache | None = None,
 ) -> Brief:
     """Brief one article. The client is used as given (its own retries turned off in favour of
-    ours); without one, OPENAI_API_KEY / OPENAI_BASE_URL and BRIEFING_MODEL configure it."""
+    ours); without one, OPENAI_API_KEY / OPENAI_BASE_URL and BRIEFING_MODEL configure it.
+    Articles longer than `max_article_tokens` (estimated) are briefed in parts and merged."""
     doc = as_article(article)
+    options = Options(
+        max_retries, transport_retries, temperature, max_tokens, timeout, max_article_tokens
+    )
     raw_client = client if client is not None else client_from_env()
     if not isinstance(raw_client, openai.OpenAI):
         raise ConfigurationError("client must be an openai.OpenAI; use agenerate_brief for async")
     settings = settings_for(raw_client, model, mode)
-    calls = _Calls()
-    inner = raw_client.with_options(max_retries=0)
-
-    def create(*args: Any, **kwargs: Any) -> Any:
-        for attempt in Retrying(sleep=_sleep, **_transport_policy(transport_retries, calls)):
-            with attempt:
-                completion = inner.chat.completions.create(*args, **_wire(kwargs, settings))
-        calls.add(completion)
-        return completion
-
-    patched = instructor.patch(create=create, mode=settings.mode)
-    try:
-        extraction = patched(
-            **_request(doc, settings, max_retries, temperature, max_tokens, timeout)
-        )
-    except Exception as exc:
-        extraction = _recover(exc, calls, settings, doc)
-    return assemble(doc, extraction, _record(settings, calls))
+    key = cache.key(doc, settings) if cache else None
+    if cache and key and (hit := cache.get(key)):
+        return hit
+    parts = split_article(doc, options.max_article_tokens)
+    briefs = [(offset, _brief_part(part, raw_client, settings, options)) for offset, part in parts]
+    brief = briefs[0][1] if len(briefs) == 1 else merge_parts(doc, briefs)
+    if cache and key:
+        cache.put(key, brief)
+    return brief
 
 
 async def agenerate_brief(
@@ -159,20 +110,60 @@ async def agenerate_brief(
     temperature: float | None = None,
     max_tokens: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
+    cache: BriefCache | None = None,
 ) -> Brief:
     """The async twin of `generate_brief`, for an `openai.AsyncOpenAI` client."""
     doc = as_article(article)
+    options = Options(
+        max_retries, transport_retries, temperature, max_tokens, timeout, max_article_tokens
+    )
     raw_client = client if client is not None else async_client_from_env()
     if not isinstance(raw_client, openai.AsyncOpenAI):
         raise ConfigurationError("client must be an openai.AsyncOpenAI; use generate_brief")
     settings = settings_for(raw_client, model, mode)
-    calls = _Calls()
-    inner = raw_client.with_options(max_retries=0)
+    key = cache.key(doc, settings) if cache else None
+    if cache and key and (hit := cache.get(key)):
+        return hit
+    briefs = [
+        (offset, await _abrief_part(part, raw_client, settings, options))
+        for offset, part in split_article(doc, options.max_article_tokens)
+    ]
+    brief = briefs[0][1] if len(briefs) == 1 else merge_parts(doc, briefs)
+    if cache and key:
+        cache.put(key, brief)
+    return brief
+
+
+def _brief_part(doc: Article, client: openai.OpenAI, settings: Settings, options: Options) -> Brief:
+    calls = Calls()
+    inner = client.with_options(max_retries=0)
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        policy = transport_policy(options.transport_retries, calls)
+        for attempt in Retrying(sleep=_calls.sleep, **policy):
+            with attempt:
+                completion = inner.chat.completions.create(*args, **_wire(kwargs, settings))
+        calls.add(completion)
+        return completion
+
+    patched = instructor.patch(create=create, mode=settings.mode)
+    try:
+        extraction = patched(**_request(doc, settings, options))
+    except Exception as exc:
+        extraction = recover(exc, calls, settings, doc)
+    return assemble(doc, extraction, _record(settings, calls))
+
+
+async def _abrief_part(
+    doc: Article, client: openai.AsyncOpenAI, settings: Settings, options: Options
+) -> Brief:
+    calls = Calls()
+    inner = client.with_options(max_retries=0)
 
     async def create(*args: Any, **kwargs: Any) -> Any:
-        async for attempt in AsyncRetrying(
-            sleep=_async_sleep, **_transport_policy(transport_retries, calls)
-        ):
+        policy = transport_policy(options.transport_retries, calls)
+        async for attempt in AsyncRetrying(sleep=_calls.async_sleep, **policy):
             with attempt:
                 completion = await inner.chat.completions.create(*args, **_wire(kwargs, settings))
         calls.add(completion)
@@ -180,11 +171,9 @@ async def agenerate_brief(
 
     patched = instructor.patch(create=create, mode=settings.mode)
     try:
-        extraction = await patched(
-            **_request(doc, settings, max_retries, temperature, max_tokens, timeout)
-        )
+        extraction = await patched(**_request(doc, settings, options))
     except Exception as exc:
-        extraction = _recover(exc, calls, settings, doc)
+        extraction = recover(exc, calls, settings, doc)
     return assemble(doc, extraction, _record(settings, calls))
 
 
@@ -222,28 +211,19 @@ def build_messages(article: Article) -> list[dict[str, str]]:
     ]
 
 
-def _request(
-    article: Article,
-    settings: Settings,
-    max_retries: int,
-    temperature: float | None,
-    max_tokens: int | None,
-    timeout: float,
-) -> dict[str, Any]:
-    if max_retries < 0 or max_retries > 10:
-        raise ConfigurationError(f"max_retries must be between 0 and 10, not {max_retries}")
+def _request(article: Article, settings: Settings, options: Options) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "model": settings.model,
         "messages": build_messages(article),
         "response_model": Extraction,
-        "max_retries": max_retries,
+        "max_retries": options.max_retries,
         "context": {"article": article.text},
-        "timeout": timeout,
+        "timeout": options.timeout,
     }
-    if temperature is not None:
-        kwargs["temperature"] = temperature
-    if max_tokens is not None:
-        kwargs["max_tokens"] = max_tokens
+    if options.temperature is not None:
+        kwargs["temperature"] = options.temperature
+    if options.max_tokens is not None:
+        kwargs["max_tokens"] = options.max_tokens
     return kwargs
 
 
@@ -255,175 +235,17 @@ def _wire(kwargs: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return {**kwargs, "tools": tools}
 
 
-def _transport_policy(retries: int, calls: _Calls) -> dict[str, Any]:
-    def count(_: RetryCallState) -> None:
-        calls.transport_retries += 1
-
-    return {
-        "stop": stop_after_attempt(max(retries, 0) + 1),
-        "wait": _wait,
-        "retry": retry_if_exception(_transient),
-        "before_sleep": count,
-        "reraise": True,
-    }
-
-
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
-    return False
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
-    hinted = _retry_after(exc)
-    if hinted is not None:
-        return min(hinted, MAX_RETRY_AFTER)
-    backoff: Callable[[RetryCallState], float] = wait_random_exponential(multiplier=0.5, max=20)
-    return backoff(state)
-
-
-def _retry_after(exc: BaseException | None) -> float | None:
-    """The server's own hint (retry-after-ms, retry-after seconds or HTTP date), if any."""
-    if not isinstance(exc, openai.APIStatusError):
-        return None
-    headers = exc.response.headers
-    try:
-        if "retry-after-ms" in headers:
-            return max(float(headers["retry-after-ms"]) / 1000, 0.0)
-        if "retry-after" in headers:
-            value = headers["retry-after"]
-            try:
-                return max(float(value), 0.0)
-            except ValueError:
-                when = email.utils.parsedate_to_datetime(value)
-                return max(when.timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
-        return None
-    return None
-
-
-def _recover(exc: Exception, calls: _Calls, settings: Settings, article: Article) -> Extraction:
-    """Turn a failed call into an Extraction to assemble (grounding-only failure), or raise."""
-    cause: BaseException = exc
-    if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None:
-        cause = exc.__cause__
-    if isinstance(cause, openai.APIError):
-        raise _endpoint_error(cause, calls, settings) from None
-    if isinstance(cause, BriefingError):
-        raise cause
-    if isinstance(exc, IncompleteOutputException):
-        raise OutputError(
-            "the model's output was cut off at its length limit (finish_reason=length); "
-            "pass a larger max_tokens or use a model with a larger output limit",
-            attempts=calls.attempts,
-            last_output=calls.last_output,
-            usage=calls.usage,
-        ) from None
-    if calls.refusal:
-        raise OutputError(
-            f"the model refused to answer: {calls.refusal}",
-            attempts=calls.attempts,
-            last_output=calls.refusal,
-            usage=calls.usage,
-        ) from None
-    if isinstance(exc, InstructorRetryException):
-        best = _best_output(calls.outputs, article)
-        if best is not None:
-            return best
-    errors = [str(a.exception) for a in getattr(exc, "failed_attempts", None) or []]
-    raise RetriesExhaustedError(
-        f"the model's output still did not fit the briefing schema after {calls.attempts} "
-        f"attempt(s); last error: {_first_line(str(exc))}",
-        attempts=calls.attempts,
-        last_output=calls.last_output,
-        usage=calls.usage,
-        errors=errors or [str(exc)],
-    ) from None
-
-
-def _best_output(outputs: list[str | None], article: Article) -> Extraction | None:
-    """Of the outputs that fit the schema, the one with the fewest grounding problems (the
-    newest on a tie): re-asks ran out on grounding alone, so its bad items will be dropped."""
-    from briefing._verify import problems
-
-    best: tuple[int, Extraction] | None = None
-    for raw in reversed(outputs):
-        try:
-            candidate = Extraction.model_validate_json(_json_text(raw or ""))
-        except (ValidationError, ValueError):
-            continue
-        score = len(problems(candidate, article.text))
-        if best is None or score < best[0]:
-            best = (score, candidate)
-    return best[1] if best else None
-
-
-def _endpoint_error(exc: openai.APIError, calls: _Calls, settings: Settings) -> BriefingError:
-    where = settings.endpoint
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ConfigurationError(
-            f"{where} rejected the credentials (HTTP {exc.status_code}); check {ENV_KEY}"
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return ConfigurationError(
-            f"{where} has no model {settings.model!r} or no chat completions endpoint (HTTP 404);"
-            f" check the model name ({ENV_MODEL}) and the base URL"
-        )
-    message = redact(_first_line(exc.message))
-    if isinstance(exc, openai.BadRequestError) and _too_long(exc):
-        return InputError(
-            f"the article does not fit {settings.model!r}'s context window ({message}); "
-            "use a model with a larger context or split the article"
-        )
-    if isinstance(exc, openai.APIStatusError) and not _transient(exc):
-        hint = "" if settings.mode_name == "json" else "; if it does not support "
-        hint += f"mode {settings.mode_name!r}, try mode='json'" if hint else ""
-        return ConfigurationError(
-            f"{where} rejected the request (HTTP {exc.status_code}): {message}{hint}"
-        )
-    what = (
-        f"HTTP {exc.status_code}"
-        if isinstance(exc, openai.APIStatusError)
-        else "timed out"
-        if isinstance(exc, openai.APITimeoutError)
-        else "connection failed"
-    )
-    tries = calls.transport_retries + 1
-    if _transient(exc):
-        return TransportError(
-            f"{where} kept failing ({what}) after {tries} tries with backoff; "
-            "try again later, or raise transport_retries",
-            attempts=tries,
-            status_code=getattr(exc, "status_code", None),
-        )
-    return ModelError(f"{where}: {what}: {message}")
-
-
-def _too_long(exc: openai.BadRequestError) -> bool:
-    text = f"{exc.code} {exc.message}".lower()
-    return "context_length" in text or "maximum context length" in text or "too long" in text
-
-
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_*-]{8,}|Bearer\s+\S+|key[=:]\s*\S{8,})", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Servers echo credentials in error text; never pass them on."""
-    return _SECRET.sub("[redacted]", text)
-
-
-def _record(settings: Settings, calls: _Calls) -> RunRecord:
+def _record(settings: Settings, calls: Calls) -> RunRecord:
+    model = calls.served_model or settings.model
     return RunRecord(
-        model=calls.served_model or settings.model,
+        model=model,
         endpoint=settings.endpoint,
         mode=settings.mode_name,
         prompt_version=prompt_version(),
         attempts=calls.attempts,
         transport_retries=calls.transport_retries,
         usage=calls.usage,
+        cost_usd=cost_of(calls.usage, model),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
         library_version=library_version(),
     )
@@ -434,34 +256,3 @@ def library_version() -> str:
         return version("briefing")
     except PackageNotFoundError:
         return "0+unknown"
-
-
-def _raw_output(completion: Any) -> str | None:
-    try:
-        message = completion.choices[0].message
-    except (AttributeError, IndexError):
-        return None
-    if message.tool_calls:
-        return str(message.tool_calls[0].function.arguments)
-    return message.content if isinstance(message.content, str) else None
-
-
-def _refusal(completion: Any) -> str | None:
-    try:
-        refusal = completion.choices[0].message.refusal
-    except (AttributeError, IndexError):
-        return None
-    return refusal if isinstance(refusal, str) and refusal else None
-
-
-def _json_text(raw: str) -> str:
-    """The JSON object in a reply that may wrap it in prose or a Markdown fence."""
-    start, end = raw.find("{"), raw.rfind("}")
-    if start < 0 or end < start:
-        raise ValueError("no JSON object in the output")
-    json.loads(raw[start : end + 1])
-    return raw[start : end + 1]
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:300] if text.strip() else "(no message)"

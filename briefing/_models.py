@@ -105,10 +105,14 @@ class RunRecord(_Model):
     attempts: int = Field(description="Model responses received, re-asks included.")
     transport_retries: int = 0
     usage: Usage = Usage()
+    cost_usd: float | None = Field(
+        None, description="At the list price in briefing.PRICES; None for unknown models."
+    )
     unverified: list[Unverified] = []
     notes: list[str] = []
     created: dt.datetime
     library_version: str
+    from_cache: bool = Field(False, description="Answered from the cache: nothing was spent.")
 
 
 class Brief(_Model):

@@ -35,6 +35,14 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or fills the user's real cache."""
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 def authored(stem: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((CASSETTES / "authored" / f"{stem}.json").read_text())
     return data

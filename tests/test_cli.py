@@ -19,6 +19,7 @@ def run(
     *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
+    clean["BRIEFING_CACHE_DIR"] = os.environ["BRIEFING_CACHE_DIR"]
     return subprocess.run(
         [sys.executable, "-m", "briefing._cli", *args],
         cwd=cwd,

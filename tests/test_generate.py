@@ -109,7 +109,7 @@ def test_rate_limit_backs_off_using_retry_after(
     monkeypatch: pytest.MonkeyPatch, first_article: Article, first_payload: dict[str, Any]
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("briefing._generate._sleep", waits.append)
+    monkeypatch.setattr("briefing._calls.sleep", waits.append)
     fake = FakeModel(
         [
             HTTPFailure(429, {"retry-after": "7"}),

@@ -1,0 +1,225 @@
+"""`briefing brief`: articles in (files, folders, stdin), briefings out (stdout or files).
+
+Live (an endpoint configured): a concurrent batch with cache, budget, progress bar and an
+optional resumable JSONL log. Offline: each article's cassette replayed, one after another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import webbrowser
+from collections.abc import Iterator
+from pathlib import Path
+
+from briefing._article import Article, load_article
+from briefing._batch import BriefResult, BudgetExceededError, generate_briefs
+from briefing._cache import BriefCache
+from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
+from briefing._errors import BriefingError, ConfigurationError, UserError
+from briefing._models import Brief, Usage
+
+EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2
+ARTICLE_SUFFIXES = (".txt", ".md", ".text")
+
+
+class UsageError(UserError):
+    """A command-line mistake."""
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the article files directly inside it."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
+            if not found:
+                raise UsageError(f"{path}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in it")
+            expanded += found
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def run_brief(options: argparse.Namespace) -> int:
+    if options.open:
+        options.format = "html"
+    files = expand(options.files)
+    several = len(files) > 1
+    if several and options.format == "html" and options.output is None and not options.open:
+        raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
+    if options.jsonl and not (env_configured() and not options.replay):
+        raise UsageError(f"--jsonl logs live runs; set {ENV_KEY} or {ENV_BASE_URL}")
+    live = env_configured() and not options.replay
+    results = _live(files, options) if live else _replayed(files, options)
+    worst, printed, spent, counts = EXIT_OK, 0, Usage(), {"ok": 0, "cached": 0, "failed": 0}
+    skipped: list[str] = []
+    for result in results:
+        spent += result.usage
+        if isinstance(result.error, BudgetExceededError):
+            skipped.append(result.source)
+            continue
+        if result.brief is None:
+            print(f"briefing: error: {result.source}: {result.error}", file=sys.stderr)
+            counts["failed"] += 1
+            worst = max(worst, EXIT_USER if isinstance(result.error, UserError) else EXIT_MODEL)
+            continue
+        counts["ok"] += 1
+        counts["cached"] += result.cached or result.resumed
+        printed += _emit(result.brief, options, several, printed)
+    if skipped:
+        print(
+            f"briefing: budget reached: {len(skipped)} article(s) not started "
+            f"({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''}); rerun with a "
+            "larger budget to finish them",
+            file=sys.stderr,
+        )
+        worst = max(worst, EXIT_MODEL)
+    if several and not options.quiet:
+        print(
+            f"briefing: {counts['ok']} of {len(files)} article(s) briefed ({counts['cached']} "
+            f"from cache or log), {counts['failed']} failed; {spent.total_tokens:,} tokens spent",
+            file=sys.stderr,
+        )
+    return worst
+
+
+def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResult]:
+    sources: list[Path | Article] = [
+        Article.from_string(sys.stdin.read()) if str(f) == "-" else f for f in files
+    ]
+    show_bar = options.progress if options.progress is not None else sys.stderr.isatty()
+    return generate_briefs(
+        sources,
+        model=options.model,
+        mode=options.mode,
+        max_retries=options.max_retries,
+        concurrency=options.concurrency,
+        cache=False if options.no_cache else BriefCache(options.cache_dir),
+        output=options.jsonl,
+        max_cost=options.max_cost,
+        max_total_tokens=options.max_total_tokens,
+        progress=bool(show_bar) and len(files) > 1 and not options.quiet,
+    )
+
+
+def _replayed(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResult]:
+    from briefing._cassettes import cassette_dirs, describe, find_cassette, provenance, replay
+
+    dirs = [options.cassettes] if options.cassettes else cassette_dirs()
+    why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
+    for path in files:
+        try:
+            article = (
+                Article.from_string(sys.stdin.read()) if str(path) == "-" else load_article(path)
+            )
+            cassette = find_cassette(article, dirs)
+            if cassette is None:
+                raise _no_endpoint(str(path), dirs)
+            _notice(options, f"{why}; replaying {cassette} ({describe(provenance(cassette))})")
+            yield BriefResult(str(path), article, replay(article, cassette))
+        except BriefingError as exc:
+            yield BriefResult(str(path), None, None, exc)
+
+
+def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
+    return ConfigurationError(
+        f"{path}: no model endpoint is configured and no recorded cassette for this article "
+        f"was found (looked in {', '.join(str(d) for d in dirs)}); set {ENV_KEY} to use OpenAI, "
+        f"or {ENV_BASE_URL} for an OpenAI-compatible server (llama.cpp, Ollama), and optionally "
+        f"{ENV_MODEL}"
+    )
+
+
+def _emit(brief: Brief, options: argparse.Namespace, several: bool, printed: int) -> int:
+    """Write one briefing where it belongs; returns 1 if it went to stdout."""
+    if options.format == "json":
+        text = brief.to_json(indent=None if several else 2)
+    elif options.format == "html":
+        text = brief.to_html(templates=options.templates)
+    else:
+        text = brief.to_markdown(templates=options.templates)
+    target = _target(options, brief.article.name or "stdin", several)
+    if target is None:
+        if printed and options.format == "md":
+            sys.stdout.write("\n\n")
+        sys.stdout.write(text + ("\n" if options.format == "json" and several else ""))
+        sys.stdout.flush()
+        return 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    _notice(options, f"wrote {target}")
+    if options.open:
+        webbrowser.open(target.resolve().as_uri())
+    return 0
+
+
+def _target(options: argparse.Namespace, name: str, several: bool) -> Path | None:
+    """Where one briefing goes: stdout (None), the -o file, or a file in the -o folder."""
+    output: Path | None = options.output
+    if output is None:
+        if not options.open:
+            return None
+        output = Path(tempfile.mkdtemp(prefix="briefing-"))
+    if several or output.is_dir() or str(options.output).endswith(("/", os.sep)):
+        return output / f"{name}.{options.format}"
+    return output
+
+
+def _notice(options: argparse.Namespace, message: str) -> None:
+    if not options.quiet:
+        print(f"briefing: {message}", file=sys.stderr)
+
+
+def add_arguments(brief: argparse.ArgumentParser) -> None:
+    brief.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        type=Path,
+        help="article files or folders of them; - reads stdin",
+    )
+    out = brief.add_argument_group("output")
+    out.add_argument("-f", "--format", choices=["md", "html", "json"], default="md")
+    out.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="write to this file, or into this folder (required for several HTML briefings)",
+    )
+    out.add_argument("--open", action="store_true", help="write HTML and open it in a browser")
+    out.add_argument("-q", "--quiet", action="store_true", help="no notices or progress on stderr")
+    out.add_argument(
+        "--templates", type=Path, help="folder with brief.md.j2 / brief.html.j2 to use instead"
+    )
+    model = brief.add_argument_group("model")
+    model.add_argument("--model", help=f"model name (default: ${ENV_MODEL} or gpt-4.1-mini)")
+    model.add_argument(
+        "--mode",
+        default="auto",
+        choices=["auto", "tools_strict", "tools", "json_schema", "json", "md_json"],
+        help="how to ask for structured output (auto: strict tools on OpenAI, JSON elsewhere)",
+    )
+    model.add_argument("--max-retries", type=int, default=2, help="re-asks on bad output")
+    batch = brief.add_argument_group("batches (live runs)")
+    batch.add_argument("--concurrency", type=int, default=8, help="articles in flight at once")
+    batch.add_argument("--no-cache", action="store_true", help="always call the model")
+    batch.add_argument("--cache-dir", type=Path, help="cache folder (default ~/.cache/briefing)")
+    batch.add_argument("--max-cost", type=float, help="stop starting articles past this many USD")
+    batch.add_argument("--max-total-tokens", type=int, help="stop starting articles past this")
+    batch.add_argument(
+        "--jsonl", type=Path, help="log each result to this JSONL file; a rerun resumes from it"
+    )
+    batch.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when it is a terminal)",
+    )
+    offline = brief.add_argument_group("offline replay")
+    offline.add_argument(
+        "--replay", action="store_true", help="replay cassettes even when an endpoint is set"
+    )
+    offline.add_argument("--cassettes", type=Path, help="folder of cassettes to replay")
