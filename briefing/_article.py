@@ -17,8 +17,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from briefing._errors import InputError
+from briefing._text import guess_language, html_to_text, looks_like_html
 
 MAX_ARTICLE_CHARS = 200_000
+MAX_FILE_BYTES = 5_000_000  # checked before reading: a saved news page is far smaller
 HEADER_KEYS = {"source", "url", "title", "language", "author"}
 _DATE_LINE = re.compile(r"^\s*date\b(?:\s+(?P<value>\S+))?(?P<rest>.*)$")
 _HEADER_LINE = re.compile(r"^(?P<key>[a-z_]+)\s+(?P<value>\S.*)$", re.IGNORECASE)
@@ -34,8 +36,9 @@ class Article(BaseModel):
     source: str | None = None
     title: str | None = None
     url: str | None = None
-    language: str | None = None
+    language: str | None = Field(None, description="ISO 639-1 code, from the header or guessed.")
     name: str | None = Field(None, description="A short name, e.g. the file stem it came from.")
+    converted_from: str | None = Field(None, description="'html' when reduced from a web page.")
 
     @field_validator("text")
     @classmethod
@@ -54,7 +57,7 @@ class Article(BaseModel):
     @property
     def key(self) -> str:
         """A stable content hash of the text and metadata (names the article in records)."""
-        payload = self.model_dump_json(exclude={"name"})
+        payload = self.model_dump_json(exclude={"name", "converted_from"})
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @classmethod
@@ -74,6 +77,12 @@ def load_article(path: str | os.PathLike[str]) -> Article:
         raise InputError(f"{file}: no such file")
     if file.is_dir():
         raise InputError(f"{file}: is a directory, not an article file")
+    size = file.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{file}: {size:,} bytes is far more than a news article (limit "
+            f"{MAX_FILE_BYTES:,}); split it into articles first"
+        )
     data = file.read_bytes()
     if b"\x00" in data[:8192]:
         raise InputError(f"{file}: looks like a binary file, not article text")
@@ -109,8 +118,17 @@ def _parse(raw: str, *, name: str | None) -> Article:
                     break
                 fields[header["key"].lower()] = header["value"].strip()
                 lines.pop(0)
+    body = "\n".join(lines)
+    extra: dict[str, str] = {}
+    if looks_like_html(body):
+        body, page_title = html_to_text(body)
+        extra["converted_from"] = "html"
+        if page_title and "title" not in fields:
+            fields["title"] = page_title
+    if "language" not in fields and (language := guess_language(body)):
+        fields["language"] = language
     try:
-        return Article(text="\n".join(lines), published=published, name=name, **fields)
+        return Article(text=body, published=published, name=name, **fields, **extra)
     except ValueError as exc:
         reason = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
         raise InputError(reason.removeprefix("Value error, ")) from None

@@ -206,6 +206,7 @@ def build_messages(article: Article) -> list[dict[str, str]]:
                 published=published,
                 source=article.source or "unknown",
                 title=article.title or "",
+                language=article.language or "unknown",
             ),
         },
     ]
