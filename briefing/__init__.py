@@ -32,8 +32,14 @@ from briefing._models import (
     Unverified,
     Usage,
 )
+from briefing._openai_batch import BATCH_DISCOUNT, run_batch
+from briefing._openai_batch import collect as collect_batch
+from briefing._openai_batch import submit as submit_batch
+from briefing._openai_batch import wait as wait_batch
+from briefing._openai_batch import write_requests as write_batch_requests
 
 __all__ = [
+    "BATCH_DISCOUNT",
     "PRICES",
     "Agreement",
     "Article",
@@ -60,8 +66,13 @@ __all__ = [
     "UserError",
     "agenerate_brief",
     "agenerate_briefs",
+    "collect_batch",
     "generate_brief",
     "generate_briefs",
     "load_article",
     "replay_brief",
+    "run_batch",
+    "submit_batch",
+    "wait_batch",
+    "write_batch_requests",
 ]

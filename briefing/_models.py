@@ -106,7 +106,11 @@ class RunRecord(_Model):
     transport_retries: int = 0
     usage: Usage = Usage()
     cost_usd: float | None = Field(
-        None, description="At the list price in briefing.PRICES; None for unknown models."
+        None,
+        description=(
+            "US dollars at the list price in briefing.PRICES (Batch API runs: after its "
+            "discount); None for models without a price."
+        ),
     )
     unverified: list[Unverified] = []
     notes: list[str] = []

@@ -1,0 +1,617 @@
+"""OpenAI's Batch API: brief a corpus beyond one machine's rate limits, at half the price.
+
+Four steps, each usable on its own, since a batch may take up to 24 hours and outlive the
+process that submitted it; `run_batch` does all four:
+
+    ids = write_requests(articles, "requests.jsonl")      # one request line per article
+    batch_id = submit(client, "requests.jsonl")             # upload it, create the batch
+    batch = wait(client, batch_id)                          # bounded polling
+    results = collect(client, batch, articles, requests="requests.jsonl")  # BriefResults
+
+**The requests are the live requests.** `write_requests` does not rebuild request bodies: it runs
+the real `generate_brief` (prompts, schema, instructor's tool or JSON mode, our strict-tool
+rewrite, the splitting of long articles) over an `openai.OpenAI` whose `httpx2.MockTransport`
+records each request body and answers it with a minimal valid extraction that is thrown away.
+Answering rather than aborting at the first request lets a long article's run go on to its
+later parts, so every part's request is recorded, in order. Only what goes on the wire is in a
+body; `max_retries` and the timeout are not.
+
+**The replies are validated as live.** `collect` runs `generate_brief` again for each article,
+with `max_retries=0` and `transport_retries=0`, over a MockTransport that answers each request
+with the status and body the batch stored for it. The stored reply therefore goes through the
+same parsing, validation and grounding as a live one: items whose quotes cannot be found in the
+article are dropped into `record.unverified` (a batch cannot re-ask, so this happens without
+one), output that breaks the schema is a `RetriesExhaustedError`, a refusal or truncation an
+`OutputError`, and a stored HTTP error the typed error a live call would raise (429 and 5xx a
+`TransportError` naming the batch request; the request can be resubmitted). Requests the batch
+never ran (expired, cancelled) and articles with no line in either file are error results too.
+With `requests=` (the JSONL written for the batch), `collect` also checks that the request it
+would send now is the one that was submitted, so a different model, mode, `max_article_tokens`
+or briefing version cannot silently pair a reply with the wrong request.
+
+**custom_id** is the article's `key` (a hash of its text and metadata); a long article briefed
+in parts has one request per part, `key#1`, `key#2`, ... (see `custom_ids`). Identical articles
+share one request. Usage is each response's own; `record.cost_usd` is at the Batch API's
+discount (`BATCH_DISCOUNT` of the list price in `briefing.PRICES`), and `record.notes` says so
+and names the batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx2
+import openai
+from openai.types import Batch
+
+from briefing._article import Article
+from briefing._batch import BriefResult, _label
+from briefing._calls import _transient, redact
+from briefing._chunk import split_article
+from briefing._config import ENV_KEY, ModeName
+from briefing._errors import (
+    BriefingError,
+    ConfigurationError,
+    InputError,
+    ModelError,
+    TransportError,
+)
+from briefing._generate import (
+    DEFAULT_ARTICLE_TOKENS,
+    ArticleLike,
+    as_article,
+    generate_brief,
+    library_version,
+)
+from briefing._models import Brief
+from briefing._prompts import prompt_version
+from briefing.testing import Reply, completion_envelope
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+BATCH_ENDPOINT: Final = "/v1/chat/completions"
+BATCH_DISCOUNT = 0.5  # the Batch API bills half the list price
+MAX_REQUESTS = 50_000  # the Batch API's limits per batch
+MAX_FILE_BYTES = 200 * 1024 * 1024
+DEFAULT_POLL_SECONDS = 30.0
+DEFAULT_WAIT_TIMEOUT = 25 * 3600.0  # the 24 h completion window and an hour to finalize
+MAX_POLL_ERRORS = 5  # consecutive transient failures tolerated while polling
+FINISHED = ("completed", "expired", "cancelled")
+sleep = time.sleep  # module-level so tests can poll without waiting
+clock = time.monotonic
+
+_PLACEHOLDER = {
+    "headline": "placeholder",
+    "bluf": "placeholder",
+    "key_points": [],
+    "agreements": [],
+    "officials": [],
+    "claims": [],
+}
+
+
+def custom_ids(article: Article, parts: int = 1) -> list[str]:
+    """The custom_ids of an article's requests: its key, or `key#1`... for one per part."""
+    return [article.key] if parts == 1 else [f"{article.key}#{i}" for i in range(1, parts + 1)]
+
+
+def write_requests(
+    articles: Iterable[ArticleLike],
+    path: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    mode: ModeName = "auto",
+    base_url: str = OPENAI_BASE_URL,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
+) -> list[str]:
+    """Write the Batch API input file: one chat-completions request per article (per part of a
+    long article), each exactly what `generate_brief` would send to `base_url`. Returns the
+    custom_ids in file order. An article that cannot be loaded raises `InputError`."""
+    lines: list[str] = []
+    ids: list[str] = []
+    seen: set[str] = set()
+    recorder = _Recorder(base_url)
+    try:
+        for item in articles:
+            article = _load(item)
+            if article.key in seen:
+                continue
+            seen.add(article.key)
+            bodies = recorder.bodies(
+                article,
+                model=model,
+                mode=mode,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                max_article_tokens=max_article_tokens,
+            )
+            for custom_id, body in zip(custom_ids(article, len(bodies)), bodies, strict=True):
+                line = {"custom_id": custom_id, "method": "POST", "url": BATCH_ENDPOINT}
+                lines.append(json.dumps({**line, "body": body}, ensure_ascii=False))
+                ids.append(custom_id)
+    finally:
+        recorder.close()
+    if not lines:
+        raise InputError("no articles to batch")
+    if len(lines) > MAX_REQUESTS:
+        raise InputError(
+            f"{len(lines):,} requests are more than the {MAX_REQUESTS:,} one batch takes; "
+            "split the articles into several batches"
+        )
+    data = ("\n".join(lines) + "\n").encode()
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"the requests take {len(data):,} bytes, more than the {MAX_FILE_BYTES:,} one batch "
+            "file may; split the articles into several batches"
+        )
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+    return ids
+
+
+def submit(
+    client: openai.OpenAI,
+    path: str | os.PathLike[str],
+    *,
+    metadata: dict[str, str] | None = None,
+) -> str:
+    """Upload the requests file (purpose "batch") and create a batch on it; returns its id."""
+    source = Path(path)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read the batch requests ({exc.strerror})") from None
+    tags = {"created_by": f"briefing {library_version()}", "prompt_version": prompt_version()}
+    try:
+        uploaded = client.files.create(
+            file=(source.name, data, "application/jsonl"), purpose="batch"
+        )
+        batch = client.batches.create(
+            input_file_id=uploaded.id,
+            endpoint=BATCH_ENDPOINT,
+            completion_window="24h",
+            metadata={**tags, **(metadata or {})},
+        )
+    except openai.APIError as exc:
+        raise _api_error(exc, client, f"submitting {source.name}") from None
+    return batch.id
+
+
+def wait(
+    client: openai.OpenAI,
+    batch_id: str,
+    *,
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    timeout: float = DEFAULT_WAIT_TIMEOUT,
+) -> Batch:
+    """Poll until the batch completes and return it; raise if it failed (`ConfigurationError`:
+    the input was rejected), expired (`TransportError`), was cancelled (`ModelError`), or is
+    still running after `timeout` seconds (`TransportError`; the batch keeps running, so wait
+    again later). At most `timeout / poll_seconds + 2` polls; a few transient polling failures
+    in a row are tolerated."""
+    if not (math.isfinite(poll_seconds) and poll_seconds > 0):
+        raise ConfigurationError(f"poll_seconds must be a positive number, not {poll_seconds}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ConfigurationError(f"timeout must be a positive number of seconds, not {timeout}")
+    deadline = clock() + timeout
+    max_polls = int(timeout // poll_seconds) + 2
+    status = "not yet seen"
+    failures = polls = 0
+    while polls < max_polls:
+        polls += 1
+        try:
+            batch = client.batches.retrieve(batch_id)
+        except openai.APIError as exc:
+            error = _api_error(exc, client, f"polling batch {batch_id}")
+            failures += 1
+            if not isinstance(error, TransportError) or failures > MAX_POLL_ERRORS:
+                raise error from None
+        else:
+            failures = 0
+            status = batch.status
+            if status == "completed":
+                return batch
+            _raise_unless_running(batch)
+        remaining = deadline - clock()
+        if remaining <= 0:
+            break
+        sleep(min(poll_seconds, remaining))
+    raise TransportError(
+        f"batch {batch_id} is still {status} after {timeout:g} s ({polls} polls); it keeps "
+        f"running: wait(client, {batch_id!r}) again later, then collect",
+        attempts=polls,
+    )
+
+
+def collect(
+    client: openai.OpenAI,
+    batch: Batch | str,
+    articles: Iterable[ArticleLike],
+    *,
+    model: str | None = None,
+    mode: ModeName = "auto",
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
+    requests: str | os.PathLike[str] | None = None,
+) -> list[BriefResult]:
+    """One BriefResult per article, in order: its Brief from the batch's stored reply, through
+    the same validation and grounding as `generate_brief`, or the typed error that stopped it.
+
+    `batch` is a finished Batch or its id; an expired or cancelled batch yields the requests it
+    finished. Pass the `model`, `mode` and `max_article_tokens` the requests were written with,
+    and `requests` (their JSONL file) to have that checked.
+    """
+    if isinstance(batch, str):
+        try:
+            batch = client.batches.retrieve(batch)
+        except openai.APIError as exc:
+            raise _api_error(exc, client, f"retrieving batch {batch}") from None
+    if batch.status == "failed":
+        _raise_unless_running(batch)
+    if batch.status not in FINISHED:
+        raise ConfigurationError(
+            f"batch {batch.id} is {batch.status}, not finished; wait(client, {batch.id!r}) first"
+        )
+    stored: dict[str, dict[str, Any]] = {}
+    for file_id in (batch.output_file_id, batch.error_file_id):
+        for custom_id, entry in _download(client, file_id).items() if file_id else ():
+            stored.setdefault(custom_id, entry)  # the output file's line wins
+    submitted = _read_requests(Path(requests)) if requests is not None else None
+    replayer = _Replayer(str(client.base_url))
+    results: list[BriefResult] = []
+    try:
+        for item in articles:
+            source = _label(item)
+            try:
+                article = as_article(item)
+            except BriefingError as exc:
+                results.append(BriefResult(source, None, None, exc))
+                continue
+            started = time.perf_counter()
+            try:
+                brief: Brief | None = replayer.brief(
+                    batch,
+                    article,
+                    stored,
+                    submitted,
+                    model=model,
+                    mode=mode,
+                    max_article_tokens=max_article_tokens,
+                )
+                error: BriefingError | None = None
+            except BriefingError as exc:
+                brief, error = None, exc
+            seconds = time.perf_counter() - started
+            results.append(BriefResult(source, article, brief, error, seconds=seconds))
+    finally:
+        replayer.close()
+    return results
+
+
+def run_batch(
+    articles: Iterable[ArticleLike],
+    client: openai.OpenAI,
+    *,
+    model: str | None = None,
+    mode: ModeName = "auto",
+    path: str | os.PathLike[str] | None = None,
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    timeout: float = DEFAULT_WAIT_TIMEOUT,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
+) -> list[BriefResult]:
+    """write_requests + submit + wait + collect: one BriefResult per article, in order.
+
+    An article that cannot be loaded is an error result and is not submitted. `path` keeps the
+    requests file (default: a temporary one); `timeout` bounds the wait in seconds.
+    """
+    items = list(articles)
+    loaded: dict[int, Article] = {}
+    results: dict[int, BriefResult] = {}
+    for index, item in enumerate(items):
+        try:
+            loaded[index] = as_article(item)
+        except BriefingError as exc:
+            results[index] = BriefResult(_label(item), None, None, exc)
+    if not loaded:
+        raise InputError("no articles to batch: none of them could be loaded")
+    with tempfile.TemporaryDirectory(prefix="briefing-batch-") as scratch:
+        target = Path(path) if path is not None else Path(scratch) / "requests.jsonl"
+        write_requests(
+            loaded.values(),
+            target,
+            model=model,
+            mode=mode,
+            base_url=str(client.base_url),
+            temperature=temperature,
+            max_tokens=max_tokens,
+            max_article_tokens=max_article_tokens,
+        )
+        batch = wait(client, submit(client, target), poll_seconds=poll_seconds, timeout=timeout)
+        briefed = collect(
+            client,
+            batch,
+            loaded.values(),
+            model=model,
+            mode=mode,
+            max_article_tokens=max_article_tokens,
+            requests=target,
+        )
+    for index, result in zip(loaded, briefed, strict=True):
+        results[index] = dataclasses.replace(result, source=_label(items[index]))
+    return [results[index] for index in range(len(items))]
+
+
+def _load(item: ArticleLike) -> Article:
+    try:
+        return as_article(item)
+    except InputError as exc:
+        raise InputError(f"{_label(item)}: {exc}") from None
+
+
+def _offline_client(base_url: str, handler: Any) -> openai.OpenAI:
+    """A real client whose only 'network' is `handler`: nothing leaves the process."""
+    return openai.OpenAI(
+        api_key="offline-needs-no-key",
+        base_url=base_url,
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )
+
+
+class _Recorder:
+    """Runs the real pipeline offline and keeps the request bodies it sends."""
+
+    def __init__(self, base_url: str) -> None:
+        self._seen: list[dict[str, Any]] = []
+        self.client = _offline_client(base_url, self._answer)
+
+    def _answer(self, request: httpx2.Request) -> httpx2.Response:
+        body: dict[str, Any] = json.loads(request.content)
+        self._seen.append(body)
+        envelope = completion_envelope(body, Reply(_PLACEHOLDER), model=str(body.get("model")))
+        return httpx2.Response(200, json=envelope)
+
+    def bodies(self, article: Article, **options: Any) -> list[dict[str, Any]]:
+        self._seen = []
+        generate_brief(article, client=self.client, max_retries=0, transport_retries=0, **options)
+        expected = len(split_article(article, options["max_article_tokens"]))
+        if len(self._seen) != expected:  # pragma: no cover - a change in generate_brief
+            raise RuntimeError(
+                f"recorded {len(self._seen)} requests for an article of {expected} part(s)"
+            )
+        return self._seen
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class _Replayer:
+    """Runs the real pipeline offline, answering each request with the batch's stored reply."""
+
+    def __init__(self, base_url: str) -> None:
+        self._answers: list[dict[str, Any]] = []
+        self._seen: list[dict[str, Any]] = []
+        self.client = _offline_client(base_url, self._answer)
+
+    def _answer(self, request: httpx2.Request) -> httpx2.Response:
+        index = len(self._seen)
+        self._seen.append(json.loads(request.content))
+        if index >= len(self._answers):  # pragma: no cover - max_retries=0 never re-asks
+            raise RuntimeError("the pipeline sent more requests than the batch answered")
+        response = self._answers[index]
+        return httpx2.Response(int(response["status_code"]), json=response.get("body"))
+
+    def brief(
+        self,
+        batch: Batch,
+        article: Article,
+        stored: dict[str, dict[str, Any]],
+        submitted: dict[str, dict[str, Any]] | None,
+        *,
+        model: str | None,
+        mode: ModeName,
+        max_article_tokens: int,
+    ) -> Brief:
+        ids = custom_ids(article, len(split_article(article, max_article_tokens)))
+        missing = [i for i in ids if submitted is not None and i not in submitted]
+        if missing:
+            raise _mismatch(article, f"the requests file has no request {missing[0]}")
+        self._answers = [_stored_response(batch, i, stored) for i in ids]
+        self._seen = []
+        try:
+            brief = generate_brief(
+                article,
+                client=self.client,
+                model=model,
+                mode=mode,
+                max_retries=0,
+                transport_retries=0,
+                max_article_tokens=max_article_tokens,
+            )
+        except TransportError as exc:
+            self._check(article, ids, submitted)
+            raise _stored_failure(batch, ids, self._answers, exc) from None
+        except BriefingError:
+            self._check(article, ids, submitted)
+            raise
+        self._check(article, ids, submitted)
+        return _batch_record(brief, batch, ids)
+
+    def _check(
+        self, article: Article, ids: list[str], submitted: dict[str, dict[str, Any]] | None
+    ) -> None:
+        if submitted is None:
+            return
+        for custom_id, body in zip(ids, self._seen, strict=False):
+            if submitted[custom_id] != body:
+                detail = f"the request for {custom_id} differs from the one in the requests file"
+                raise _mismatch(article, detail)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _mismatch(article: Article, detail: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"article {article.key}: {detail}; collect with the model, mode, max_article_tokens and "
+        "briefing version the requests were written with"
+    )
+
+
+def _stored_response(
+    batch: Batch, custom_id: str, stored: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The stored response for a request, or the typed error for a request that never ran."""
+    entry = stored.get(custom_id)
+    if entry is None:
+        raise ModelError(
+            f"batch {batch.id} ({batch.status}) returned no result for request {custom_id}, in "
+            "neither its output nor its error file; resubmit the article"
+        )
+    response = entry.get("response")
+    if isinstance(response, dict) and isinstance(response.get("status_code"), int):
+        return response
+    error = entry.get("error")
+    error = error if isinstance(error, dict) else {}
+    code = str(error.get("code") or "unknown")
+    message = redact(str(error.get("message") or "no message"))
+    text = f"batch {batch.id} did not run request {custom_id} ({code}: {message})"
+    if code in ("batch_expired", "batch_cancelled") or batch.status != "completed":
+        raise TransportError(f"{text}; resubmit the article", attempts=0)
+    raise ModelError(text)
+
+
+def _stored_failure(
+    batch: Batch, ids: list[str], answers: list[dict[str, Any]], exc: TransportError
+) -> TransportError:
+    """A live 429/5xx says 'back off and retry'; in a batch, the request is to be resubmitted."""
+    for custom_id, response in zip(ids, answers, strict=True):
+        if response["status_code"] != 200:
+            body = response.get("body")
+            error = body.get("error") if isinstance(body, dict) else None
+            detail = error.get("message") if isinstance(error, dict) else None
+            message = redact(str(detail or "no message"))
+            return TransportError(
+                f"batch {batch.id} request {custom_id} failed (HTTP {response['status_code']}: "
+                f"{message}); resubmit the article",
+                attempts=1,
+                status_code=int(response["status_code"]),
+            )
+    return exc  # pragma: no cover - a TransportError needs a failing status
+
+
+def _batch_record(brief: Brief, batch: Batch, ids: list[str]) -> Brief:
+    record = brief.record
+    requests = "request" if len(ids) == 1 else "requests"
+    note = f"Briefed through the OpenAI Batch API: batch {batch.id}, {requests} {', '.join(ids)}."
+    cost = record.cost_usd
+    if cost is not None:
+        cost = round(cost * BATCH_DISCOUNT, 6)
+        note += f" cost_usd is {BATCH_DISCOUNT:.0%} of the list price (the Batch API discount)."
+    if record.unverified:
+        note += " A batch sends one request, so items that failed grounding were not re-asked."
+    update = {"cost_usd": cost, "notes": [*record.notes, note]}
+    return brief.model_copy(update={"record": record.model_copy(update=update)})
+
+
+def _raise_unless_running(batch: Batch) -> None:
+    status = batch.status
+    counts = batch.request_counts
+    done = f"{counts.completed} of {counts.total} requests done" if counts else "partly done"
+    later = f"collect(client, {batch.id!r}, articles) briefs the requests it finished"
+    if status == "failed":
+        errors = (batch.errors.data or []) if batch.errors else []
+        shown = "; ".join(
+            (f"line {e.line}: " if e.line is not None else "")
+            + f"{e.code or 'error'}: {redact(e.message or 'no message')}"
+            for e in errors[:5]
+        )
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ConfigurationError(
+            f"batch {batch.id} failed: the Batch API rejected it: {shown or 'no reason given'}"
+            f"{more}"
+        )
+    if status == "expired":
+        raise TransportError(
+            f"batch {batch.id} expired before it finished ({done}); {later}, then resubmit "
+            "the rest",
+            attempts=1,
+        )
+    if status in ("cancelling", "cancelled"):
+        raise ModelError(f"batch {batch.id} was cancelled ({done}); once cancelled, {later}")
+
+
+def _download(client: openai.OpenAI, file_id: str) -> dict[str, dict[str, Any]]:
+    try:
+        raw = client.files.content(file_id).content
+    except openai.APIError as exc:
+        raise _api_error(exc, client, f"downloading batch file {file_id}") from None
+    entries: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            custom_id = entry["custom_id"]
+        except (ValueError, KeyError, TypeError):
+            what = f"line {number} of batch file {file_id}"
+            raise ModelError(f"{what} is not a batch result") from None
+        entries[str(custom_id)] = entry
+    return entries
+
+
+def _read_requests(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the batch requests ({exc.strerror})") from None
+    requests: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            requests[str(entry["custom_id"])] = entry["body"]
+        except (ValueError, KeyError, TypeError):
+            raise InputError(f"{path}:{number}: not a batch request line") from None
+    return requests
+
+
+def _api_error(exc: openai.APIError, client: openai.OpenAI, doing: str) -> BriefingError:
+    url = urlsplit(str(client.base_url))
+    where = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
+    status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
+    message = redact((exc.message or "").strip().splitlines()[0][:300] if exc.message else "")
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return ConfigurationError(
+            f"{where} rejected the credentials while {doing} (HTTP {status}); check {ENV_KEY}"
+        )
+    if _transient(exc):
+        what = f"HTTP {status}" if status else "no answer"
+        return TransportError(
+            f"{where} failed while {doing} ({what}); try again later",
+            attempts=1,
+            status_code=status,
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return ConfigurationError(
+            f"{where} answered 404 while {doing}: {message or 'not found'}; check the id, and "
+            "that the endpoint offers the Batch API (OpenAI does; most local servers do not)"
+        )
+    if status is not None:
+        return ConfigurationError(f"{where} rejected {doing} (HTTP {status}): {message}")
+    return ModelError(f"{where}: {doing} failed: {message}")
