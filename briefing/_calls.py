@@ -98,8 +98,21 @@ def transport_policy(retries: int, calls: Calls) -> dict[str, Any]:
     }
 
 
+class NotACompletion(Exception):
+    """The endpoint answered 200 with something that is not a chat completion (a proxy's
+    error page, an empty object): its fault, not the model's, and worth a retry."""
+
+
+def check_completion(completion: Any) -> Any:
+    """The completion, or NotACompletion when the endpoint sent something else."""
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list) or not choices or getattr(choices[0], "message", None) is None:
+        raise NotACompletion(f"got {type(completion).__name__} {str(completion)[:80]!r}")
+    return completion
+
+
 def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError | NotACompletion):
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
@@ -142,6 +155,13 @@ def recover(exc: Exception, calls: Calls, settings: Settings, article: Article) 
         cause = exc.__cause__
     if isinstance(cause, openai.APIError):
         raise _endpoint_error(cause, calls, settings) from None
+    if isinstance(cause, NotACompletion):
+        raise TransportError(
+            f"{settings.endpoint} answered HTTP 200 with something that is not a chat "
+            f"completion ({_first_line(str(cause))}) after {calls.transport_retries + 1} "
+            "tries; check that OPENAI_BASE_URL is the /v1 URL of an OpenAI-compatible server",
+            attempts=calls.transport_retries + 1,
+        ) from None
     if isinstance(cause, BriefingError):
         raise cause
     if isinstance(exc, IncompleteOutputException):
@@ -154,7 +174,8 @@ def recover(exc: Exception, calls: Calls, settings: Settings, article: Article) 
         ) from None
     if calls.refusal:
         raise OutputError(
-            f"the model refused to answer: {calls.refusal}",
+            f"the model refused to answer: {_first_line(calls.refusal)}; check the article is "
+            "news text, or try another model",
             attempts=calls.attempts,
             last_output=calls.refusal,
             usage=calls.usage,
@@ -163,15 +184,34 @@ def recover(exc: Exception, calls: Calls, settings: Settings, article: Article) 
         best = _best_output(calls.outputs, article)
         if best is not None:
             return best
-    errors = [str(a.exception) for a in getattr(exc, "failed_attempts", None) or []]
+    failures = [a.exception for a in getattr(exc, "failed_attempts", None) or []]
+    errors = [str(e) for e in failures]
     raise RetriesExhaustedError(
         f"the model's output still did not fit the briefing schema after {calls.attempts} "
-        f"attempt(s); last error: {_first_line(str(exc))}",
+        f"attempt(s) ({_describe(failures[-1] if failures else exc)}); try a stronger model, "
+        "more re-asks (max_retries, --max-retries) or another mode (mode=, --mode)",
         attempts=calls.attempts,
         last_output=calls.last_output,
         usage=calls.usage,
         errors=errors or [str(exc)],
     ) from None
+
+
+def _describe(failure: BaseException) -> str:
+    """The last failure in a few words: the first fields that broke, or that JSON was broken."""
+    if isinstance(failure, ValidationError):
+        details = []
+        for error in failure.errors()[:3]:
+            where = ".".join(str(part) for part in error["loc"]) or "output"
+            if error["type"] == "json_invalid":
+                details.append(f"invalid JSON: {error['msg']}")
+            else:
+                details.append(f"{where}: {_first_line(error['msg'])[:160]}")
+        more = len(failure.errors()) - len(details)
+        return "; ".join(details) + (f"; and {more} more" if more > 0 else "")
+    if isinstance(failure, json.JSONDecodeError):
+        return f"invalid JSON: {failure.msg}"
+    return _first_line(str(failure))[:300]
 
 
 def _best_output(outputs: list[str | None], article: Article) -> Extraction | None:
@@ -182,7 +222,9 @@ def _best_output(outputs: list[str | None], article: Article) -> Extraction | No
     best: tuple[int, Extraction] | None = None
     for raw in reversed(outputs):
         try:
-            candidate = Extraction.model_validate_json(_json_text(raw or ""))
+            candidate = Extraction.model_validate_json(
+                _json_text(raw or ""), context={"grounding": False}
+            )
         except (ValidationError, ValueError):
             continue
         score = len(problems(candidate, article.text))

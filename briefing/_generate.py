@@ -6,22 +6,28 @@ cache, when given, answers a repeated request without calling the model (`_cache
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import os
+import time
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import instructor
 import openai
+from instructor.v2.core.function_calls import response_schema
 from tenacity import AsyncRetrying, Retrying
 
 from briefing import _calls
 from briefing._article import Article
 from briefing._assemble import assemble
 from briefing._cache import BriefCache
-from briefing._calls import Calls, recover, transport_policy
+from briefing._calls import Calls, NotACompletion, check_completion, recover, transport_policy
 from briefing._chunk import merge_parts, split_article
 from briefing._config import (
     ModeName,
@@ -34,9 +40,11 @@ from briefing._cost import cost_of
 from briefing._errors import ConfigurationError, InputError
 from briefing._models import Brief, RunRecord
 from briefing._prompts import prompt_version, render
-from briefing._schema import Extraction
+from briefing._schema import Extraction, grounding_article
 
 DEFAULT_TIMEOUT = 120.0
+# Wrapped once, so instructor's schema cache hits instead of rebuilding the schema each call.
+RESPONSE_MODEL: type[Extraction] = response_schema(Extraction)
 DEFAULT_ARTICLE_TOKENS = 24_000
 ArticleLike = Article | str | os.PathLike[str]
 
@@ -143,15 +151,20 @@ def _brief_part(doc: Article, client: openai.OpenAI, settings: Settings, options
         policy = transport_policy(options.transport_retries, calls)
         for attempt in Retrying(sleep=_calls.sleep, **policy):
             with attempt:
-                completion = inner.chat.completions.create(*args, **_wire(kwargs, settings))
+                completion = check_completion(
+                    _bounded_create(inner, _wire(kwargs, settings), options.timeout)
+                )
         calls.add(completion)
         return completion
 
     patched = instructor.patch(create=create, mode=settings.mode)
+    token = grounding_article.set(doc.text)
     try:
         extraction = patched(**_request(doc, settings, options))
     except Exception as exc:
         extraction = recover(exc, calls, settings, doc)
+    finally:
+        grounding_article.reset(token)
     return assemble(doc, extraction, _record(settings, calls))
 
 
@@ -165,16 +178,48 @@ async def _abrief_part(
         policy = transport_policy(options.transport_retries, calls)
         async for attempt in AsyncRetrying(sleep=_calls.async_sleep, **policy):
             with attempt:
-                completion = await inner.chat.completions.create(*args, **_wire(kwargs, settings))
+                try:
+                    async with asyncio.timeout(options.timeout):
+                        completion = check_completion(
+                            await inner.chat.completions.create(*args, **_wire(kwargs, settings))
+                        )
+                except TimeoutError:
+                    raise _timed_out(inner) from None
+                except json.JSONDecodeError as exc:
+                    raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
         calls.add(completion)
         return completion
 
     patched = instructor.patch(create=create, mode=settings.mode)
+    token = grounding_article.set(doc.text)
     try:
         extraction = await patched(**_request(doc, settings, options))
     except Exception as exc:
         extraction = recover(exc, calls, settings, doc)
+    finally:
+        grounding_article.reset(token)
     return assemble(doc, extraction, _record(settings, calls))
+
+
+def _bounded_create(client: openai.OpenAI, kwargs: dict[str, Any], timeout: float) -> Any:
+    """A chat completion that must arrive whole within `timeout`: httpx2's timeout bounds each
+    read, so a body trickled in small pieces could otherwise take forever."""
+    deadline = time.monotonic() + timeout
+    with client.chat.completions.with_streaming_response.create(**kwargs) as response:
+        chunks = []
+        for chunk in response.http_response.iter_bytes():
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise _timed_out(client)
+        response.http_response._content = b"".join(chunks)  # read(): what we already have
+        try:
+            return response.parse()
+        except json.JSONDecodeError as exc:
+            raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
+
+
+def _timed_out(client: openai.OpenAI | openai.AsyncOpenAI) -> openai.APITimeoutError:
+    return openai.APITimeoutError(request=httpx2.Request("POST", str(client.base_url)))
 
 
 def as_article(article: ArticleLike) -> Article:
@@ -216,9 +261,8 @@ def _request(article: Article, settings: Settings, options: Options) -> dict[str
     kwargs: dict[str, Any] = {
         "model": settings.model,
         "messages": build_messages(article),
-        "response_model": Extraction,
+        "response_model": RESPONSE_MODEL,
         "max_retries": options.max_retries,
-        "context": {"article": article.text},
         "timeout": options.timeout,
     }
     if options.temperature is not None:
@@ -252,6 +296,7 @@ def _record(settings: Settings, calls: Calls) -> RunRecord:
     )
 
 
+@cache
 def library_version() -> str:
     try:
         return version("briefing")

@@ -9,6 +9,7 @@ mode; the rules a schema cannot express are checked by validators, and a failure
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -47,6 +48,11 @@ ClaimKind = Literal[
     "other",
 ]
 Tense = Literal["past", "future", "unknown"]
+
+# The article the current call must be grounded in. Not passed as instructor's `context=`:
+# instructor renders the messages as Jinja templates with that context, which would rewrite any
+# article containing "{{" or "{%".
+grounding_article: ContextVar[str | None] = ContextVar("grounding_article", default=None)
 
 EVIDENCE_DESCRIPTION = (
     "One or more quotes copied verbatim from the article, character for character, that show "
@@ -249,11 +255,17 @@ class Extraction(_Draft):
 
     @model_validator(mode="after")
     def _verify(self, info: ValidationInfo) -> Extraction:
-        """With the article in the validation context, reject (so instructor re-asks) every
-        ungrounded quote and broken rule at once, so one re-ask can fix them all."""
+        """While an article is being briefed (`grounding_article`), or with it in the
+        validation context, reject every ungrounded quote and broken rule at once, so that
+        instructor re-asks and one re-ask can fix them all. `{"grounding": False}` in the
+        context checks the schema alone."""
         from briefing._verify import problems
 
-        article = info.context.get("article") if isinstance(info.context, dict) else None
+        context = info.context if isinstance(info.context, dict) else {}
+        if context.get("grounding") is False:
+            return self
+        article = context.get("article")
+        article = article if isinstance(article, str) else grounding_article.get()
         if isinstance(article, str):
             found = problems(self, article)
             if found:

@@ -63,7 +63,10 @@ def _fold_case(ch: str) -> str:
 
 
 def _fold_quote(quote: str) -> str:
-    return "".join(_fold_case(c) for c in " ".join(quote.translate(_FOLD).split()))
+    folded = " ".join(quote.translate(_FOLD).split())
+    if folded.isascii():
+        return folded.lower()
+    return "".join(_fold_case(c) for c in folded)
 
 
 def _find_words(needle: str, haystack: str) -> int:
@@ -80,6 +83,7 @@ def _find_words(needle: str, haystack: str) -> int:
     return -1
 
 
+@lru_cache(maxsize=8192)
 def locate(quote: str, article: str) -> tuple[int, int] | None:
     """The [start, end) span of `quote` in `article`, or None when it is not there verbatim.
 
@@ -118,6 +122,7 @@ def quote_problem(quote: str, article: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def mentioned(name: str, article: str) -> bool:
     """Whether `name` occurs in the article as whole words (typography and case aside)."""
     needle = _fold_quote(name).strip(_QUOTE_MARKS + " ")

@@ -273,3 +273,15 @@ def test_context_overflow_is_an_input_error(first_article: Article) -> None:
     fake = FakeModel([HTTPFailure(400, body=body)])
     with pytest.raises(InputError, match="context window"):
         generate_brief(first_article, client=fake.client(base_url=OPENAI))
+
+
+def test_template_syntax_in_the_article_reaches_the_model_unchanged(
+    first_payload: dict[str, Any],
+) -> None:
+    from .conftest import FIRST_SEED
+
+    text = FIRST_SEED.read_text() + "\n\nReaders wrote {{ 7*7 }} and {% raw %} and {{article}}.\n"
+    fake = FakeModel([first_payload])
+    generate_brief(text, client=fake.client())
+    sent = fake.requests[0]["messages"][1]["content"]
+    assert "{{ 7*7 }} and {% raw %} and {{article}}." in sent
