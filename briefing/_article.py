@@ -23,7 +23,10 @@ MAX_ARTICLE_CHARS = 200_000
 MAX_FILE_BYTES = 5_000_000  # checked before reading: a saved news page is far smaller
 HEADER_KEYS = {"source", "url", "title", "language", "author"}
 _DATE_LINE = re.compile(r"^\s*date\b(?:\s+(?P<value>\S+))?(?P<rest>.*)$")
-_HEADER_LINE = re.compile(r"^(?P<key>[a-z_]+)\s+(?P<value>\S.*)$", re.IGNORECASE)
+# "Date: 2023-06-29" as mail and web exports write it; only with an ISO date, so that prose
+# such as "Date night ..." stays text.
+_DATE_COLON = re.compile(r"^\s*date:\s*(?P<value>\d{4}-\d{2}-\d{2})\b(?P<rest>.*)$", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^(?P<key>[a-z_]+:?)\s+(?P<value>\S.*)$", re.IGNORECASE)
 
 
 class Article(BaseModel):
@@ -105,7 +108,7 @@ def _parse(raw: str, *, name: str | None) -> Article:
         lines.pop(0)
     fields: dict[str, str] = {}
     published: dt.date | None = None
-    match = _DATE_LINE.match(lines[0]) if lines else None
+    match = (_DATE_LINE.match(lines[0]) or _DATE_COLON.match(lines[0])) if lines else None
     if match:
         published = _parse_date(match["value"])
         rest = match["rest"].strip()
@@ -114,9 +117,9 @@ def _parse(raw: str, *, name: str | None) -> Article:
             lines.insert(0, rest)
         else:
             while lines and (header := _HEADER_LINE.match(lines[0].strip())):
-                if header["key"].lower() not in HEADER_KEYS:
+                if header["key"].lower().rstrip(":") not in HEADER_KEYS:
                     break
-                fields[header["key"].lower()] = header["value"].strip()
+                fields[header["key"].lower().rstrip(":")] = header["value"].strip()
                 lines.pop(0)
     body = "\n".join(lines)
     extra: dict[str, str] = {}

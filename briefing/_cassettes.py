@@ -167,7 +167,10 @@ def cassette_dirs() -> list[Path]:
     """Where to look for cassettes: $BRIEFING_CASSETTE_DIR, ./cassettes, the source checkout's."""
     dirs = [Path(p) for p in [os.environ.get(ENV_CASSETTE_DIR)] if p]
     dirs += [Path.cwd() / "cassettes", Path(__file__).resolve().parent.parent / "cassettes"]
-    return dirs
+    unique: dict[Path, Path] = {}
+    for folder in dirs:
+        unique.setdefault(folder.resolve(), folder)
+    return list(unique.values())
 
 
 def find_cassette(article: Article, dirs: list[Path] | None = None) -> Path | None:

@@ -22,7 +22,7 @@ from briefing._errors import BriefingError, ConfigurationError, UserError
 from briefing._models import Brief, Usage
 
 EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2
-ARTICLE_SUFFIXES = (".txt", ".md", ".text")
+ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
 
 
 class UsageError(UserError):
@@ -62,7 +62,9 @@ def run_brief(options: argparse.Namespace) -> int:
             skipped.append(result.source)
             continue
         if result.brief is None:
-            print(f"briefing: error: {result.source}: {result.error}", file=sys.stderr)
+            message = str(result.error)
+            where = "" if message.startswith(result.source) else f"{result.source}: "
+            print(f"briefing: error: {where}{message}", file=sys.stderr)
             counts["failed"] += 1
             worst = max(worst, EXIT_USER if isinstance(result.error, UserError) else EXIT_MODEL)
             continue
@@ -96,6 +98,9 @@ def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResul
         model=options.model,
         mode=options.mode,
         max_retries=options.max_retries,
+        transport_retries=options.transport_retries,
+        timeout=options.timeout,
+        max_tokens=options.max_tokens,
         concurrency=options.concurrency,
         cache=False if options.no_cache else BriefCache(options.cache_dir),
         output=options.jsonl,
@@ -203,6 +208,13 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
         help="how to ask for structured output (auto: strict tools on OpenAI, JSON elsewhere)",
     )
     model.add_argument("--max-retries", type=int, default=2, help="re-asks on bad output")
+    model.add_argument(
+        "--transport-retries", type=int, default=4, help="retries on 429, 5xx and timeouts"
+    )
+    model.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds for one whole model answer"
+    )
+    model.add_argument("--max-tokens", type=int, help="cap on the model's output tokens")
     batch = brief.add_argument_group("batches (live runs)")
     batch.add_argument("--concurrency", type=int, default=8, help="articles in flight at once")
     batch.add_argument("--no-cache", action="store_true", help="always call the model")

@@ -46,12 +46,34 @@ def _dedupe(
     return kept
 
 
-def dedupe_agreements(items: Sequence[Agreement]) -> list[Agreement]:
-    """Same title, or same kind and parties resting on the same passages."""
+def _nested(a: list[Evidence], b: list[Evidence]) -> bool:
+    """One item's passages all among the other's: the same report, cited more or less fully."""
+    sa, sb = _spans(a), _spans(b)
+    return bool(sa) and bool(sb) and (sa <= sb or sb <= sa)
 
-    def keys(a: Agreement) -> list[Hashable]:
-        parties = frozenset(_norm(p) for p in a.parties)
-        return [("title", _norm(a.title)), ("body", a.kind, parties, _spans(a.evidence))]
+
+def _fold_similar(
+    items: Sequence[T], same: Callable[[T, T], bool], fold: Callable[[T, T], T]
+) -> list[T]:
+    kept: list[T] = []
+    for item in items:
+        at = next((i for i, k in enumerate(kept) if same(k, item)), None)
+        if at is None:
+            kept.append(item)
+        else:
+            kept[at] = fold(kept[at], item)
+    return kept
+
+
+def dedupe_agreements(items: Sequence[Agreement]) -> list[Agreement]:
+    """Same title; or same kind and parties resting on nested passages (a reworded repeat).
+    Two agreements between the same parties that share only some passages stay apart."""
+
+    def same(a: Agreement, b: Agreement) -> bool:
+        if _norm(a.title) == _norm(b.title):
+            return True
+        parties = {_norm(p) for p in a.parties} == {_norm(p) for p in b.parties}
+        return a.kind == b.kind and parties and _nested(a.evidence, b.evidence)
 
     def fold(a: Agreement, b: Agreement) -> Agreement:
         return a.model_copy(
@@ -65,20 +87,32 @@ def dedupe_agreements(items: Sequence[Agreement]) -> list[Agreement]:
             }
         )
 
-    return _dedupe(items, keys, fold)
+    return _fold_similar(items, same, fold)
+
+
+def _same_claimant(a: str, b: str) -> bool:
+    """ "Ahmad-Reza Radan" and "Radan": equal, or one is the other's last name."""
+    wa, wb = _norm(a).split(), _norm(b).split()
+    return wa == wb or (
+        bool(wa) and bool(wb) and (len(wa) == 1 or len(wb) == 1) and wa[-1] == wb[-1]
+    )
 
 
 def dedupe_claims(items: Sequence[Claim]) -> list[Claim]:
-    """Same claimant saying the same thing, in the same words or on the same passages."""
+    """The same claimant saying the same thing: in the same words, or on nested passages."""
 
-    def keys(c: Claim) -> list[Hashable]:
-        who = _norm(c.claimant)
-        return [("text", who, _norm(c.statement)), ("body", who, _spans(c.evidence))]
+    def same(a: Claim, b: Claim) -> bool:
+        if not _same_claimant(a.claimant, b.claimant):
+            return False
+        return _norm(a.statement) == _norm(b.statement) or _nested(a.evidence, b.evidence)
 
     def fold(a: Claim, b: Claim) -> Claim:
-        return a.model_copy(update={"evidence": union_evidence(a.evidence, b.evidence)})
+        longer = a if len(a.claimant) >= len(b.claimant) else b
+        return a.model_copy(
+            update={"claimant": longer.claimant, "evidence": union_evidence(a.evidence, b.evidence)}
+        )
 
-    return _dedupe(items, keys, fold)
+    return _fold_similar(items, same, fold)
 
 
 def dedupe_key_points(items: Sequence[KeyPoint]) -> list[KeyPoint]:

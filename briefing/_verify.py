@@ -132,6 +132,8 @@ def mentioned(name: str, article: str) -> bool:
 def problems(extraction: Extraction, article: str) -> list[tuple[str, str]]:
     """Every (item path, problem) pair; an empty list means the extraction can be trusted."""
     found: list[tuple[str, str]] = []
+    if not extraction.key_points:
+        found.append(("key_points", "give three to six key points, each with its evidence"))
     for path, item in evidenced_items(extraction):
         found += [(path, message) for message in item_problems(item, article)]
     return found

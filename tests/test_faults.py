@@ -341,18 +341,13 @@ def test_empty_lists_give_an_empty_but_valid_briefing(
 ) -> None:
     fault_server.default = Fault.reply(emptied(GOOD))
     brief = generate_brief(first_article, client=client(fault_server))
-    assert fault_server.count == 1
+    assert fault_server.count == 3  # no key points is re-asked, then accepted as it is
     assert not (brief.key_points or brief.agreements or brief.officials or brief.claims)
     assert brief.record.unverified == []
     assert "None attributed." in brief.to_markdown()
     assert_grounded(brief)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reply with no key points passes validation although the schema asks for three to "
-    "six; it is not re-asked and the record does not flag it",
-)
 def test_no_key_points_is_reasked(fault_server: FaultServer, first_article: Article) -> None:
     fault_server.queue(Fault.reply(emptied(GOOD)), Fault.reply(GOOD))
     brief = generate_brief(first_article, client=client(fault_server))
@@ -370,11 +365,6 @@ def test_exact_duplicates_are_folded(fault_server: FaultServer, first_article: A
     assert_grounded(brief)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an agreement repeated under another title with part of its evidence is kept twice "
-    "(folding needs the same title, or the same kind, parties and exactly the same spans)",
-)
 def test_reworded_duplicate_agreement_is_folded(
     fault_server: FaultServer, first_article: Article
 ) -> None:
@@ -388,11 +378,6 @@ def test_reworded_duplicate_agreement_is_folded(
     assert len(brief.agreements) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a claim repeated with the claimant's surname only, on the same evidence, is kept twice "
-    "(claims fold only when the claimant's name is written the same way)",
-)
 def test_duplicate_claim_under_a_shorter_name_is_folded(
     fault_server: FaultServer, first_article: Article
 ) -> None:
@@ -451,18 +436,9 @@ MESSAGE_CASES: dict[str, tuple[Fault, str]] = {
     "schema": (Fault.reply(schema_broken(GOOD)), "bluf"),
     "refusal": (Fault.reply("", refusal=REFUSAL), "refused"),
 }
-UNHELPFUL: dict[str, str] = {}
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=UNHELPFUL[name]))
-        if name in UNHELPFUL
-        else name
-        for name in MESSAGE_CASES
-    ],
-)
+@pytest.mark.parametrize("case", list(MESSAGE_CASES))
 def test_error_message_says_what_happened_and_what_to_do(
     fault_server: FaultServer, waits: list[float], first_article: Article, case: str
 ) -> None:
@@ -507,7 +483,7 @@ MODEL_FAULTS: dict[str, CliCase] = {
 }
 GROUNDING_FAULTS: dict[str, CliCase] = {
     "quote-not-in-article": CliCase(Fault.reply(with_bad_quote(GOOD))),
-    "empty-lists": CliCase(Fault.reply(emptied(GOOD)), max_requests=1),
+    "empty-lists": CliCase(Fault.reply(emptied(GOOD)), max_requests=3),
     "duplicates": CliCase(Fault.reply(duplicated(GOOD)), max_requests=1),
 }
 _CASE = re.compile(r'title="case ([\w-]+)"')
@@ -659,11 +635,6 @@ def test_cli_lists_the_dropped_official_as_not_verified(cli: dict[str, CliRun]) 
     assert run.counts["quote-not-in-article"] == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command has no --timeout or --transport-retries: against a slow endpoint it "
-    "waits 5 tries x 120 s plus backoff before exit 1",
-)
 def test_cli_slow_endpoint_with_a_short_timeout(
     fault_server: FaultServer,
     monkeypatch: pytest.MonkeyPatch,
@@ -680,18 +651,14 @@ def test_cli_folder_briefs_the_good_file_and_names_each_bad_one(cli: dict[str, C
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "Viktor Zolotov" in (run.out / f"{FIRST_SEED.stem}.md").read_text()
     errors = [line for line in run.stderr.splitlines() if line.startswith("briefing: error:")]
-    assert len(errors) == 3
+    assert len(errors) == 4  # the HTML page is read, but has no cassette to replay
     assert "not UTF-8" in run.stderr and "binary" in run.stderr and "is empty" in run.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a folder's .html files are skipped without a word")
 def test_cli_folder_includes_html_pages(cli: dict[str, CliRun]) -> None:
     assert "1 of 5 article(s) briefed" in cli["folder"].stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the CLI prefixes the path to an InputError that already starts with it"
-)
 def test_cli_names_each_bad_file_once(cli: dict[str, CliRun]) -> None:
     for line in cli["folder"].stderr.splitlines():
         if line.startswith("briefing: error:"):
@@ -702,11 +669,6 @@ def test_cli_names_each_bad_file_once(cli: dict[str, CliRun]) -> None:
 # --- bad inputs not covered in test_article.py or test_text.py ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Date: 2023-06-29' (capital, colon) is not a date line: the file silently becomes "
-    "plain text with the header in its body and no publication date",
-)
 def test_near_miss_date_header_is_read_or_rejected(tmp_path: Path) -> None:
     file = tmp_path / "dated.txt"
     file.write_text("Date: 2023-06-29\n\nThe ministers met on Wednesday.")

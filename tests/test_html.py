@@ -153,7 +153,7 @@ def test_user_templates_override_ours(tmp_path: Path, first_article: Article) ->
         "officials": [],
         "claims": [],
     }
-    brief = generate_brief(first_article, client=FakeModel([payload]).client())
+    brief = generate_brief(first_article, client=FakeModel([payload] * 3).client())
     (tmp_path / "brief.md.j2").write_text("CUSTOM {{ brief.headline }} {{ brief.record.model }}")
     assert brief.to_markdown(templates=tmp_path) == "CUSTOM H fake-model\n"
     assert "<!DOCTYPE html>" in brief.to_html(templates=tmp_path)  # falls back to ours

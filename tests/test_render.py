@@ -37,7 +37,7 @@ def test_empty_sections_say_so(first_article: Article) -> None:
         "officials": [],
         "claims": [],
     }
-    markdown = generate_brief(first_article, client=FakeModel([payload]).client()).to_markdown()
+    markdown = generate_brief(first_article, client=FakeModel([payload] * 3).client()).to_markdown()
     for text in (
         "No key point could be grounded",
         "None reported.",

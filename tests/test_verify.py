@@ -78,7 +78,7 @@ def test_problems_cover_every_rule() -> None:
     )
     found = problems(extraction, TEXT)
     paths = {path for path, _ in found}
-    assert paths == {"agreements[0]", "officials[0]"}
+    assert paths == {"key_points", "agreements[0]", "officials[0]"}
     messages = " | ".join(message for _, message in found)
     assert "'John Smith' does not appear" in messages
     assert "two distinct parties" in messages
