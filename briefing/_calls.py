@@ -39,8 +39,21 @@ from briefing._models import Usage
 from briefing._schema import Extraction
 
 MAX_RETRY_AFTER = 60.0
+
+
+class _RedactSecrets(logging.Filter):
+    """Servers echo credentials in error text, and instructor logs that text verbatim."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
 # instructor logs every failed attempt at ERROR; unconfigured, that reaches the user's stderr.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
+for _name in ("instructor", "instructor.v2", "instructor.v2.retry"):
+    logging.getLogger(_name).addFilter(_RedactSecrets())
 sleep = time.sleep  # module-level so tests can observe the backoff without waiting
 async_sleep = asyncio.sleep
 
