@@ -7,6 +7,7 @@ briefing only ever shows the article's own characters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -37,23 +38,60 @@ class _Folded:
     offsets: tuple[int, ...]
 
 
-@lru_cache(maxsize=32)
+_INVISIBLE = "\u200b\u00ad\u2060\ufeff"
+_RUNS = re.compile(rf"[{_INVISIBLE}]+|\s+|[^\s{_INVISIBLE}]+")
+
+
+@lru_cache(maxsize=64)
 def _fold_article(article: str) -> _Folded:
+    """Fold run by run (words, spaces, invisible characters) rather than character by
+    character: the offsets of a word are one range, and most words fold in one call."""
+    if article.isascii():
+        return _fold_ascii(article)
     chars: list[str] = []
     offsets: list[int] = []
     previous_space = True
-    for i, raw in enumerate(article):
-        ch = raw.translate(_FOLD)
-        if not ch:
+    for run in _RUNS.finditer(article):
+        text, start = run.group(), run.start()
+        if text[0] in _INVISIBLE:
             continue
-        if ch.isspace():
-            if previous_space:
+        if text[0].isspace():
+            if not previous_space:
+                chars.append(" ")
+                offsets.append(start)
+                previous_space = True
+            continue
+        folded = text.translate(_FOLD)
+        lowered = folded.casefold()
+        if len(lowered) != len(text):
+            lowered = "".join(_fold_case(c) for c in folded)
+            if len(lowered) != len(text):  # a character folded to nothing: map one by one
+                for i, ch in enumerate(text):
+                    mapped = ch.translate(_FOLD)
+                    if mapped:
+                        chars.append(_fold_case(mapped))
+                        offsets.append(start + i)
+                previous_space = False
                 continue
-            ch = " "
-        chars.append(_fold_case(ch))
-        offsets.append(i)
-        previous_space = ch == " "
+        chars.append(lowered)
+        offsets.extend(range(start, start + len(text)))
+        previous_space = False
     return _Folded("".join(chars), tuple(offsets))
+
+
+def _fold_ascii(article: str) -> _Folded:
+    """ASCII folds in one pass; only whitespace other than a lone space changes offsets."""
+    folded = article.translate(_FOLD).lower()
+    parts: list[str] = []
+    offsets: list[int] = []
+    at = 0
+    for run in re.finditer(r"\s{2,}|[^\S ]", folded):
+        parts += [folded[at : run.start()], " "]
+        offsets += [*range(at, run.start()), run.start()]
+        at = run.end()
+    parts.append(folded[at:])
+    offsets += range(at, len(folded))
+    return _Folded("".join(parts), tuple(offsets))
 
 
 def _fold_case(ch: str) -> str:
