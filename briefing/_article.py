@@ -108,7 +108,7 @@ def _parse(raw: str, *, name: str | None) -> Article:
         lines.pop(0)
     fields: dict[str, str] = {}
     published: dt.date | None = None
-    match = (_DATE_LINE.match(lines[0]) or _DATE_COLON.match(lines[0])) if lines else None
+    match = (_DATE_COLON.match(lines[0]) or _DATE_LINE.match(lines[0])) if lines else None
     if match:
         published = _parse_date(match["value"])
         rest = match["rest"].strip()

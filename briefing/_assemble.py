@@ -42,6 +42,8 @@ def assemble(article: Article, extraction: Extraction, record: RunRecord) -> Bri
     text = article.text
     unverified: list[Unverified] = []
     notes = list(record.notes)
+    if not extraction.key_points:
+        notes.append("The model gave no key points: the bottom line rests on no cited evidence.")
 
     def grounded(items: list[Any]) -> list[tuple[Any, list[Evidence]]]:
         kept = []

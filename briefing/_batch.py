@@ -87,9 +87,13 @@ class _Budget:
 class ResultLog:
     """Append-only JSONL of finished articles, one line each, flushed as they finish.
 
-    On open, a torn last line (a crash mid-write) is cut off, and what is already there tells
-    the batch which articles to skip.
+    On open, a torn last line (a crash mid-write) is cut off. Briefs and input errors count as
+    done and are skipped by the rerun; other errors (an endpoint that was down, a key that was
+    wrong) are taken out of the log so the rerun tries those articles again, and the log keeps
+    exactly one line per article.
     """
+
+    FINAL_ERRORS = ("InputError",)
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -100,20 +104,20 @@ class ResultLog:
         self._file = self.path.open("a", encoding="utf-8")
 
     def _load(self) -> None:
-        raw = self.path.read_bytes()
-        good = 0
-        for line in raw.splitlines(keepends=True):
+        kept: list[bytes] = []
+        for line in self.path.read_bytes().splitlines(keepends=True):
             try:
                 record = json.loads(line)
             except ValueError:
                 break
             if not line.endswith(b"\n"):
                 break
-            self.done[record["key"]] = record
-            good += len(line)
-        if good < len(raw):
-            with self.path.open("r+b") as handle:
-                handle.truncate(good)
+            if record["status"] == "ok" or record["error"]["type"] in self.FINAL_ERRORS:
+                self.done[record["key"]] = record
+                kept.append(line)
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        partial.write_bytes(b"".join(kept))
+        os.replace(partial, self.path)
 
     def write(self, key: str, result: BriefResult) -> None:
         record: dict[str, Any] = {"key": key, "source": result.source}
@@ -192,6 +196,8 @@ async def agenerate_briefs(
 
     async def run(item: ArticleLike) -> BriefResult:
         source = _label(item)
+        if log and f"source:{source}" in log.done:
+            return _resumed(source, None, log.done[f"source:{source}"])
         try:
             article = await asyncio.to_thread(as_article, item)
         except BriefingError as exc:

@@ -171,7 +171,7 @@ def recover(exc: Exception, calls: Calls, settings: Settings, article: Article) 
     if isinstance(cause, NotACompletion):
         raise TransportError(
             f"{settings.endpoint} answered HTTP 200 with something that is not a chat "
-            f"completion ({_first_line(str(cause))}) after {calls.transport_retries + 1} "
+            f"completion ({redact(_first_line(str(cause)))}) after {calls.transport_retries + 1} "
             "tries; check that OPENAI_BASE_URL is the /v1 URL of an OpenAI-compatible server",
             attempts=calls.transport_retries + 1,
         ) from None

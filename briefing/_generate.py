@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -102,6 +103,10 @@ class Options:
             )
         if self.max_article_tokens < 500:
             raise ConfigurationError("max_article_tokens must be at least 500")
+        if not self.timeout > 0:
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, not {self.timeout}"
+            )
 
 
 def generate_brief(
@@ -273,7 +278,7 @@ def as_article(article: ArticleLike) -> Article:
 
 def build_messages(article: Article) -> list[dict[str, str]]:
     published = article.published.isoformat() if article.published else "unknown"
-    text = article.text.replace("</article", "<\u200b/article")
+    text = re.sub(r"<(/?article)", "<\u200b\\1", article.text, flags=re.IGNORECASE)
     return [
         {"role": "system", "content": render("system.j2", published=published)},
         {
@@ -282,12 +287,17 @@ def build_messages(article: Article) -> list[dict[str, str]]:
                 "user.j2",
                 text=text,
                 published=published,
-                source=article.source or "unknown",
-                title=article.title or "",
-                language=article.language or "unknown",
+                source=_attribute(article.source or "unknown"),
+                title=_attribute(article.title or ""),
+                language=_attribute(article.language or "unknown"),
             ),
         },
     ]
+
+
+def _attribute(value: str) -> str:
+    """Metadata as a safe attribute value: it cannot close the tag or the attribute."""
+    return " ".join(value.replace('"', "'").replace("<", "(").replace(">", ")").split())
 
 
 def _request(article: Article, settings: Settings, options: Options) -> dict[str, Any]:

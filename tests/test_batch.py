@@ -185,3 +185,30 @@ def test_giant_paragraph_is_cut_at_sentences() -> None:
     for offset, part in parts:
         assert article.text[offset : offset + len(part.text)] == part.text
         assert len(part.text) <= 2_000
+
+
+def test_resume_retries_what_failed_for_a_passing_reason(tmp_path: Path) -> None:
+    log = tmp_path / "out.jsonl"
+    down = seed_model(failing={p.stem for p in SEEDS[:2]})
+    missing = tmp_path / "missing.txt"
+    first = list(
+        generate_briefs(
+            [*SEEDS[:3], missing],
+            client=down.client(base_url=OPENAI),
+            cache=False,
+            output=log,
+            transport_retries=0,
+        )
+    )
+    assert sum(r.ok for r in first) == 1
+    back = seed_model()
+    again = list(
+        generate_briefs(
+            [*SEEDS[:3], missing], client=back.client(base_url=OPENAI), cache=False, output=log
+        )
+    )
+    assert sorted(requested(back)) == sorted(p.stem for p in SEEDS[:2])  # the outage, retried
+    assert sum(r.ok for r in again) == 3
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(records) == 4 and len({r["key"] for r in records}) == 4
+    assert [r["error"]["type"] for r in records if r["status"] == "error"] == ["InputError"]

@@ -9,6 +9,7 @@ unless BRIEFING_LLAMA_URL names the server's /v1 URL (`bash scripts/llama-server
     BRIEFING_LLAMA_MODES       comma-separated modes to run (default json,tools)
     BRIEFING_LLAMA_MAX_TOKENS  output cap per call (default 1024: bounds each call's time)
     BRIEFING_LLAMA_TIMEOUT     seconds per call (default 180)
+    BRIEFING_LLAMA_TEMPERATURE sampling temperature (default 0: the same output every run)
 
 Per seed, what the model proposed, what was kept and dropped, attempts and time go to
 build/weak-model.md and are printed at the end of the run (also without `pytest -s`).
@@ -45,6 +46,7 @@ URL = os.environ.get("BRIEFING_LLAMA_URL", "")
 MODES = [m.strip() for m in os.environ.get("BRIEFING_LLAMA_MODES", "json,tools").split(",")]
 MAX_TOKENS = int(os.environ.get("BRIEFING_LLAMA_MAX_TOKENS", "1024"))
 TIMEOUT = float(os.environ.get("BRIEFING_LLAMA_TIMEOUT", "180"))
+TEMPERATURE = float(os.environ.get("BRIEFING_LLAMA_TEMPERATURE", "0"))
 REPORT = ROOT / "build" / "weak-model.md"
 
 pytestmark = pytest.mark.skipif(not URL, reason="BRIEFING_LLAMA_URL is not set")
@@ -127,6 +129,7 @@ def run_seed(mode: str, seed: Path) -> Run:
             max_retries=1,
             transport_retries=1,
             max_tokens=MAX_TOKENS,
+            temperature=TEMPERATURE,
             timeout=TIMEOUT,
         )
     except BriefingError as exc:
@@ -225,7 +228,8 @@ def report(runs: list[Run], model: str) -> str:
     lines = [
         f"# Weak-model run: {model} at {URL}",
         "",
-        f"max_retries 1, transport_retries 1, max_tokens {MAX_TOKENS}, timeout {TIMEOUT:g} s. "
+        f"max_retries 1, transport_retries 1, max_tokens {MAX_TOKENS}, temperature "
+        f"{TEMPERATURE:g}, timeout {TIMEOUT:g} s. "
         "Proposed = kept + dropped, counted after duplicates are merged; dropped items are the "
         "ungrounded ones (`record.unverified`), shown only under *Not verified*.",
         "",
