@@ -21,6 +21,7 @@ from typing import Any
 import httpx2
 import instructor
 import openai
+from instructor.core import IncompleteOutputException
 from instructor.v2.core.function_calls import response_schema
 from tenacity import AsyncRetrying, Retrying
 
@@ -193,7 +194,7 @@ def _brief_part(doc: Article, client: openai.OpenAI, settings: Settings, options
                     _bounded_create(inner, _wire(kwargs, settings), options.timeout)
                 )
         calls.add(completion)
-        return completion
+        return _complete(completion, kwargs)
 
     patched = instructor.patch(create=create, mode=settings.mode)
     token = grounding_article.set(doc.text)
@@ -226,7 +227,7 @@ async def _abrief_part(
                 except json.JSONDecodeError as exc:
                     raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
         calls.add(completion)
-        return completion
+        return _complete(completion, kwargs)
 
     patched = instructor.patch(create=create, mode=settings.mode)
     token = grounding_article.set(doc.text)
@@ -237,6 +238,16 @@ async def _abrief_part(
     finally:
         grounding_article.reset(token)
     return assemble(doc, extraction, _record(settings, calls))
+
+
+def _complete(completion: Any, kwargs: dict[str, Any]) -> Any:
+    """The completion, unless it was cut off: some servers (llama.cpp with tools) report
+    "stop" for an answer that merely ran out of max_tokens, which then reads as broken JSON."""
+    limit = kwargs.get("max_tokens")
+    used = getattr(getattr(completion, "usage", None), "completion_tokens", None)
+    if isinstance(limit, int) and isinstance(used, int) and used >= limit:
+        raise IncompleteOutputException(last_completion=completion)
+    return completion
 
 
 def _bounded_create(client: openai.OpenAI, kwargs: dict[str, Any], timeout: float) -> Any:

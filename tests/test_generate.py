@@ -285,3 +285,10 @@ def test_template_syntax_in_the_article_reaches_the_model_unchanged(
     generate_brief(text, client=fake.client())
     sent = fake.requests[0]["messages"][1]["content"]
     assert "{{ 7*7 }} and {% raw %} and {{article}}." in sent
+
+
+def test_answer_that_used_up_max_tokens_is_truncation_not_bad_json(first_article: Article) -> None:
+    fake = FakeModel([Reply('{"headline": "cut off mid-sen' + "x" * 400)])  # finish_reason stop
+    with pytest.raises(OutputError, match="length limit"):
+        generate_brief(first_article, client=fake.client(), max_tokens=100)
+    assert len(fake.requests) == 1  # not re-asked: it would be cut off again
