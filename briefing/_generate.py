@@ -29,7 +29,14 @@ from briefing import _calls
 from briefing._article import Article
 from briefing._assemble import assemble
 from briefing._cache import BriefCache
-from briefing._calls import Calls, NotACompletion, check_completion, recover, transport_policy
+from briefing._calls import (
+    Calls,
+    NotACompletion,
+    _raw_output,
+    check_completion,
+    recover,
+    transport_policy,
+)
 from briefing._chunk import merge_parts, split_article
 from briefing._config import (
     ModeName,
@@ -242,11 +249,15 @@ async def _abrief_part(
 
 def _complete(completion: Any, kwargs: dict[str, Any]) -> Any:
     """The completion, unless it was cut off: some servers (llama.cpp with tools) report
-    "stop" for an answer that merely ran out of max_tokens, which then reads as broken JSON."""
+    "stop" for an answer that ran out of max_tokens, which would then read as broken JSON. An
+    answer that used every token and still parses is whole."""
     limit = kwargs.get("max_tokens")
     used = getattr(getattr(completion, "usage", None), "completion_tokens", None)
     if isinstance(limit, int) and isinstance(used, int) and used >= limit:
-        raise IncompleteOutputException(last_completion=completion)
+        try:
+            json.loads(_raw_output(completion) or "")
+        except ValueError:
+            raise IncompleteOutputException(last_completion=completion) from None
     return completion
 
 
@@ -291,7 +302,7 @@ def build_messages(article: Article) -> list[dict[str, str]]:
     published = article.published.isoformat() if article.published else "unknown"
     text = re.sub(r"<(/?article)", "<\u200b\\1", article.text, flags=re.IGNORECASE)
     return [
-        {"role": "system", "content": render("system.j2", published=published)},
+        {"role": "system", "content": render("system.j2")},
         {
             "role": "user",
             "content": render(
