@@ -32,11 +32,12 @@ from briefing._models import (
     Unverified,
     Usage,
 )
-from briefing._openai_batch import BATCH_DISCOUNT, run_batch
 from briefing._openai_batch import collect as collect_batch
+from briefing._openai_batch import run_batch
 from briefing._openai_batch import submit as submit_batch
 from briefing._openai_batch import wait as wait_batch
 from briefing._openai_batch import write_requests as write_batch_requests
+from briefing._openai_batch_wire import BATCH_DISCOUNT
 
 __all__ = [
     "BATCH_DISCOUNT",
