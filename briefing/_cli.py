@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +27,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.insert(0, "brief")
     parser = _parser()
     options = parser.parse_args(args)
-    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     try:
         code: int = options.run(options)
         return code
