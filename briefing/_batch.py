@@ -271,6 +271,7 @@ def generate_briefs(articles: Iterable[ArticleLike], **kwargs: Any) -> Iterator[
             results.put(("result", result))
 
     main = loop.create_task(pump())
+    closing = threading.Lock()  # the loop must not close between our check and our cancel
 
     def worker() -> None:
         try:
@@ -280,7 +281,8 @@ def generate_briefs(articles: Iterable[ArticleLike], **kwargs: Any) -> Iterator[
         except BaseException as exc:
             results.put(("error", exc))
         finally:
-            loop.close()
+            with closing:
+                loop.close()
             results.put(("done", None))
 
     thread = threading.Thread(target=worker, name="briefing-batch", daemon=True)
@@ -294,6 +296,7 @@ def generate_briefs(articles: Iterable[ArticleLike], **kwargs: Any) -> Iterator[
                 raise value
             yield value
     finally:
-        if thread.is_alive():
-            loop.call_soon_threadsafe(main.cancel)
+        with closing:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(main.cancel)
         thread.join()

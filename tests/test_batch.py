@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,6 +111,23 @@ def test_cost_budget_needs_a_price() -> None:
                 SEEDS, client=seed_model().client(), model="unknown-model", max_cost=1.0
             )
         )
+
+
+def test_an_early_error_never_races_the_worker_loop_closing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CI once saw "Event loop is closed" instead of the ConfigurationError: the worker closed
+    its loop between the caller's liveness check and its cancel. A slow cancel widens that gap."""
+    original = asyncio.BaseEventLoop.call_soon_threadsafe
+
+    def slow_call_soon_threadsafe(self: Any, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.02)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "call_soon_threadsafe", slow_call_soon_threadsafe)
+    for _ in range(5):
+        with pytest.raises(ConfigurationError, match="PRICES"):
+            list(generate_briefs(SEEDS, client=seed_model().client(), model="nope", max_cost=1.0))
 
 
 def test_cost_budget_in_dollars(tmp_path: Path) -> None:
