@@ -636,6 +636,9 @@ async def bench(args: argparse.Namespace) -> int:
                     profiler=profiler,
                 )
             report_profile(profiler, args.n, profiled.wall)
+            if args.profile_out:
+                profiler.dump_stats(args.profile_out)
+                print(f"  raw profile: {args.profile_out} (python -m pstats)")
         await client.close()
     finally:
         server.stop()
@@ -679,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=["auto", "always", "never"],
         default="auto",
         help="cProfile a third run on a fresh cache (auto: only when the time target is missed)",
+    )
+    parser.add_argument(
+        "--profile-out", metavar="FILE", help="also save the raw cProfile stats to FILE"
     )
     parser.add_argument(
         "--server-seconds",

@@ -19,10 +19,11 @@ import openai
 from briefing._article import Article
 from briefing._cache import BriefCache
 from briefing._config import ModeName
-from briefing._cost import price_for
+from briefing._cost import cost_of, price_for
 from briefing._errors import BriefingError, ConfigurationError
 from briefing._generate import ArticleLike, agenerate_brief, as_article, generate_brief
 from briefing._models import Brief, Usage
+from briefing._pace import Pacer, Ticket, collector_spared, current_ticket
 
 
 class BudgetExceededError(BriefingError):
@@ -66,12 +67,23 @@ class _Budget:
 
     def add(self, result: BriefResult) -> None:
         usage = result.usage
-        self.spent += usage
         recorded = result.brief.record.cost_usd if result.brief and usage != Usage() else None
-        if recorded is not None:
-            self.cost += recorded
+        self._spend(usage, recorded)
+
+    def charge(self, usage: Usage, model: str) -> None:
+        """One response's usage, counted as it arrives (batches on an async client)."""
+        self._spend(usage, cost_of(usage, model))
+
+    def _spend(self, usage: Usage, cost: float | None) -> None:
+        self.spent += usage
+        if cost is not None:
+            self.cost += cost
         elif self.model and (price := price_for(self.model)):
             self.cost += price.of(usage)
+
+    def check(self) -> None:
+        if why := self.reached():
+            raise BudgetExceededError(why)
 
     def reached(self) -> str | None:
         if self.max_cost is not None and self.cost >= self.max_cost:
@@ -191,7 +203,11 @@ async def agenerate_briefs(
     budget = _Budget(chosen_model, max_cost, max_total_tokens)
     log = ResultLog(output) if output is not None else None
     items = list(articles)
-    gate = asyncio.Semaphore(concurrency)
+    paced = isinstance(client, openai.AsyncOpenAI)
+    # On one event loop, concurrency counts requests in flight (see _pace); as many articles
+    # again may be preparing or checked meanwhile. Threads (sync clients) count articles.
+    gate = asyncio.Semaphore(2 * concurrency if paced else concurrency)
+    pacer = Pacer(concurrency)
     bar = _progress_bar(len(items)) if progress else None
 
     async def run(item: ArticleLike) -> BriefResult:
@@ -199,7 +215,9 @@ async def agenerate_briefs(
         if log and f"source:{source}" in log.done:
             return _resumed(source, None, log.done[f"source:{source}"])
         try:
-            article = await asyncio.to_thread(as_article, item)
+            article = (
+                item if isinstance(item, Article) else await asyncio.to_thread(as_article, item)
+            )
         except BriefingError as exc:
             return _finish(BriefResult(source, None, None, exc), f"source:{source}")
         if log and article.key in log.done:
@@ -207,48 +225,62 @@ async def agenerate_briefs(
         async with gate:
             if why := budget.reached():
                 return BriefResult(source, article, None, BudgetExceededError(why))
-            started = time.perf_counter()
-            kwargs = {"model": model, "mode": mode, "cache": store, **options}
+            ticket = Ticket(pacer, charge=budget.charge, check=budget.check) if paced else None
+            if ticket is not None:
+                ticket.start()
             try:
-                if isinstance(client, openai.AsyncOpenAI):
-                    brief = await agenerate_brief(article, client=client, **kwargs)
-                else:
-                    brief = await asyncio.to_thread(
-                        generate_brief, article, client=client, **kwargs
-                    )
-                result = BriefResult(
-                    source,
-                    article,
-                    brief,
-                    cached=brief.record.from_cache,
-                    seconds=time.perf_counter() - started,
-                )
-            except BriefingError as exc:
-                result = BriefResult(
-                    source, article, None, exc, seconds=time.perf_counter() - started
-                )
+                result = await brief_one(source, article, ticket)
+            finally:
+                if ticket is not None:
+                    ticket.done()
+            if isinstance(result.error, BudgetExceededError):
+                return result  # not started: not logged, so a rerun does it
             return _finish(result, article.key)
 
+    async def brief_one(source: str, article: Article, ticket: Ticket | None) -> BriefResult:
+        started = time.perf_counter()
+        kwargs = {"model": model, "mode": mode, "cache": store, **options}
+        try:
+            if isinstance(client, openai.AsyncOpenAI):
+                token = current_ticket.set(ticket)
+                try:
+                    brief = await agenerate_brief(article, client=client, **kwargs)
+                finally:
+                    current_ticket.reset(token)
+            else:
+                brief = await asyncio.to_thread(generate_brief, article, client=client, **kwargs)
+        except BriefingError as exc:
+            return BriefResult(source, article, None, exc, seconds=time.perf_counter() - started)
+        return BriefResult(
+            source,
+            article,
+            brief,
+            cached=brief.record.from_cache,
+            seconds=time.perf_counter() - started,
+        )
+
     def _finish(result: BriefResult, key: str) -> BriefResult:
-        budget.add(result)
+        if not paced:
+            budget.add(result)
         if log is not None:
             log.write(key, result)
         return result
 
-    tasks = [asyncio.ensure_future(run(item)) for item in items]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            result = await next_done
+    with collector_spared():
+        tasks = [asyncio.ensure_future(run(item)) for item in items]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                result = await next_done
+                if bar is not None:
+                    bar.update(1)
+                yield result
+        finally:
+            for task in tasks:
+                task.cancel()
             if bar is not None:
-                bar.update(1)
-            yield result
-    finally:
-        for task in tasks:
-            task.cancel()
-        if bar is not None:
-            bar.close()
-        if log is not None:
-            log.close()
+                bar.close()
+            if log is not None:
+                log.close()
 
 
 def _progress_bar(total: int) -> Any:

@@ -48,6 +48,7 @@ from briefing._config import (
 from briefing._cost import cost_of
 from briefing._errors import ConfigurationError, InputError
 from briefing._models import Brief, RunRecord
+from briefing._pace import charge, request_slot
 from briefing._prompts import prompt_version, render
 from briefing._schema import Extraction, grounding_article
 
@@ -70,7 +71,9 @@ RESPONSE_MODEL.model_json_schema = classmethod(_cached_schema)  # type: ignore[m
 
 def _check_async_validators_once() -> None:
     """instructor re-walks the response model for async validators on every call (about 1.5
-    ms of pure CPU per article here); the answer for a class never changes, so remember it."""
+    ms of pure CPU per article here); the answer for a class never changes, so remember it.
+    Its patch module bound the function at import, so it gets the memo too."""
+    from instructor.v2.core import patch
     from instructor.v2.validation import async_validators
 
     original = async_validators.reject_async_validators
@@ -84,6 +87,7 @@ def _check_async_validators_once() -> None:
             checked.add(response_model)
 
     async_validators.reject_async_validators = reject_once
+    patch.reject_async_validators = reject_once  # type: ignore[attr-defined]
 
 
 _check_async_validators_once()
@@ -177,7 +181,7 @@ async def agenerate_brief(
         raise ConfigurationError("client must be an openai.AsyncOpenAI; use generate_brief")
     settings = settings_for(raw_client, model, mode)
     key = cache.key(doc, settings) if cache else None
-    if cache and key and (hit := await asyncio.to_thread(cache.get, key)):
+    if cache and key and (hit := cache.get(key)):  # a small local read: no thread hop
         return hit
     briefs = [
         (offset, await _abrief_part(part, raw_client, settings, options))
@@ -224,16 +228,20 @@ async def _abrief_part(
         policy = transport_policy(options.transport_retries, calls)
         async for attempt in AsyncRetrying(sleep=_calls.async_sleep, **policy):
             with attempt:
-                try:
-                    async with asyncio.timeout(options.timeout):
-                        completion = check_completion(
-                            await inner.chat.completions.create(*args, **_wire(kwargs, settings))
-                        )
-                except TimeoutError:
-                    raise _timed_out(inner) from None
-                except json.JSONDecodeError as exc:
-                    raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
+                async with request_slot():
+                    try:
+                        async with asyncio.timeout(options.timeout):
+                            completion = check_completion(
+                                await inner.chat.completions.create(
+                                    *args, **_wire(kwargs, settings)
+                                )
+                            )
+                    except TimeoutError:
+                        raise _timed_out(inner) from None
+                    except json.JSONDecodeError as exc:
+                        raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
         calls.add(completion)
+        charge(calls.usages[-1], calls.served_model or settings.model)
         return _complete(completion, kwargs)
 
     patched = instructor.patch(create=create, mode=settings.mode)

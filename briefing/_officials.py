@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 from briefing._models import Evidence, Official
@@ -20,6 +21,7 @@ PARTICLES = {"al", "el", "bin", "ibn", "bint", "von", "van", "der", "den", "de",
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PATRONYMIC = {"bin", "ibn", "bint", "ben"}
 SPELLING_SIMILARITY = 0.75
+_NOT_CORE = HONORIFICS | PARTICLES | SUFFIXES
 
 Entry = tuple[list[str], str | None, str | None, str | None, list[Evidence]]
 
@@ -35,9 +37,13 @@ class _Name:
 
     @classmethod
     def of(cls, text: str) -> _Name:
+        return _parse(text)
+
+    @classmethod
+    def parse(cls, text: str) -> _Name:
         folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
         words = tuple(re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", folded))
-        core = tuple(w for w in words if w not in HONORIFICS | PARTICLES | SUFFIXES)
+        core = tuple(w for w in words if w not in _NOT_CORE)
         determiner = text.strip().lower().startswith(("the ", "a ", "an ", "his ", "her "))
         lower_start = text[:1].islower() and (not words or words[0] not in PARTICLES)
         return cls(text, words, core, determiner or lower_start or not core)
@@ -50,6 +56,12 @@ class _Name:
     def patronymic(self) -> bool:
         """ "Mohammed bin Salman": the last word is a father's name, not a family name."""
         return len(self.words) > 1 and self.words[-2] in PATRONYMIC
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> _Name:
+    """Names recur in every pairwise comparison of a merge; a parse never changes."""
+    return _Name.parse(text)
 
 
 @dataclass

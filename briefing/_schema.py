@@ -12,7 +12,15 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 AgreementKind = Literal[
     "memorandum_of_understanding",
@@ -218,6 +226,10 @@ class KeyPointDraft(_Draft):
 class Extraction(_Draft):
     """The structured reading of one news article for an analyst briefing."""
 
+    # The article text this extraction was checked against and found clean, so that
+    # assembling it need not check every item again.
+    _clean_for: str | None = PrivateAttr(default=None)
+
     headline: str = Field(
         description="A factual headline for the briefing, at most 15 words, no sensational wording."
     )
@@ -270,6 +282,7 @@ class Extraction(_Draft):
             found = problems(self, article)
             if found:
                 raise ValueError("; ".join(f"{path}: {msg}" for path, msg in found))
+            self._clean_for = article
         return self
 
 

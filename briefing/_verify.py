@@ -27,6 +27,7 @@ _FOLD = str.maketrans(
         "\u2060": "", "\ufeff": "",
     }
 )  # fmt: skip
+_FOLD_ONE_TO_ONE = {k: v for k, v in _FOLD.items() if v}
 _QUOTE_MARKS = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb"
 
 
@@ -44,10 +45,40 @@ _RUNS = re.compile(rf"[{_INVISIBLE}]+|\s+|[^\s{_INVISIBLE}]+")
 
 @lru_cache(maxsize=64)
 def _fold_article(article: str) -> _Folded:
-    """Fold run by run (words, spaces, invisible characters) rather than character by
-    character: the offsets of a word are one range, and most words fold in one call."""
-    if article.isascii():
-        return _fold_ascii(article)
+    """Fold the whole text in a few C-level passes when every character folds to exactly one
+    (nearly always); otherwise run by run (words, spaces, invisible characters)."""
+    return _fold_whole(article) or _fold_runs(article)
+
+
+_JOINS = re.compile(rf"[\s{_INVISIBLE}]{{2,}}|[^\S ]|[{_INVISIBLE}]")
+
+
+def _fold_whole(article: str) -> _Folded | None:
+    """Typography and case folded one to one, then whitespace runs (with any invisible
+    characters in them) made one space and lone invisible characters dropped."""
+    folded = article.translate(_FOLD_ONE_TO_ONE)
+    folded = folded.lower() if folded.isascii() else folded.casefold()
+    if len(folded) != len(article):
+        return None
+    parts: list[str] = []
+    offsets: list[int] = []
+    at = 0
+    for run in _JOINS.finditer(folded):
+        start = run.start()
+        parts.append(folded[at:start])
+        offsets += range(at, start)
+        at = run.end()
+        spaces = run.group().lstrip(_INVISIBLE)
+        if not spaces or (not offsets and start == 0):
+            continue
+        parts.append(" ")
+        offsets.append(run.end() - len(spaces))
+    parts.append(folded[at:])
+    offsets += range(at, len(folded))
+    return _Folded("".join(parts), tuple(offsets))
+
+
+def _fold_runs(article: str) -> _Folded:
     chars: list[str] = []
     offsets: list[int] = []
     previous_space = True
@@ -77,21 +108,6 @@ def _fold_article(article: str) -> _Folded:
         offsets.extend(range(start, start + len(text)))
         previous_space = False
     return _Folded("".join(chars), tuple(offsets))
-
-
-def _fold_ascii(article: str) -> _Folded:
-    """ASCII folds in one pass; only whitespace other than a lone space changes offsets."""
-    folded = article.translate(_FOLD).lower()
-    parts: list[str] = []
-    offsets: list[int] = []
-    at = 0
-    for run in re.finditer(r"\s{2,}|[^\S ]", folded):
-        parts += [folded[at : run.start()], " "]
-        offsets += [*range(at, run.start()), run.start()]
-        at = run.end()
-    parts.append(folded[at:])
-    offsets += range(at, len(folded))
-    return _Folded("".join(parts), tuple(offsets))
 
 
 def _fold_case(ch: str) -> str:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from briefing._schema import Extraction
-from briefing._verify import locate, problems, quote_problem
+from briefing._verify import _fold_runs, _fold_whole, locate, problems, quote_problem
+
+from .conftest import SEEDS
 
 TEXT = (
     "Iran\u2019s police chief,  Ahmad-Reza Radan, signed the MoU \u2014 "
@@ -116,3 +119,31 @@ def test_invisible_characters_and_the_articles_own_ellipsis() -> None:
     text = "The minis\u00adter said the talks\u2026 had failed, officials confirmed."
     assert locate("The minister said the talks\u2026 had failed", text) is not None
     assert quote_problem("The minister said the talks\u2026 had failed", text) is None
+
+
+def test_whole_text_folding_agrees_with_run_by_run_folding() -> None:
+    """The fast path (whole text at once) must give the same folded text and offsets as the
+    careful run-by-run path on every text it accepts: typography, case, odd whitespace and
+    invisible characters in random mixes, and the seeds."""
+    rng = random.Random(7)
+    alphabet = list("ab Cd.,\n\t  \u200b\u00ad\u2019\u201c\u201d\u2014\u00a0\u00e9\u03a3\u03c2")
+    texts = [path.read_text(encoding="utf-8") for path in SEEDS]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 14))) for _ in range(5000)]
+    checked = 0
+    for text in texts:
+        whole = _fold_whole(text)
+        if whole is None:
+            continue
+        runs = _fold_runs(text)
+        lead = len(whole.text) - len(whole.text.lstrip(" "))
+        kept = len(whole.text.strip(" "))
+        assert whole.text.strip(" ") == runs.text.strip(" "), repr(text)
+        assert whole.offsets[lead : lead + kept] == runs.offsets[:kept], repr(text)
+        checked += 1
+    assert checked > 4000
+
+
+def test_text_whose_case_folding_changes_length_takes_the_careful_path() -> None:
+    assert _fold_whole("Stra\u00dfe \u0130stanbul") is None
+    assert locate("strasse", "Die Stra\u00dfe.") is None  # never matched by expansion
+    assert locate("Stra\u00dfe", "Die Stra\u00dfe.") == (4, 10)
