@@ -18,7 +18,7 @@ import openai
 
 from briefing._article import Article
 from briefing._cache import BriefCache
-from briefing._config import ModeName
+from briefing._config import ModeName, async_client_from_env
 from briefing._cost import cost_of, price_for
 from briefing._errors import BriefingError, ConfigurationError
 from briefing._generate import ArticleLike, agenerate_brief, as_article, generate_brief
@@ -186,13 +186,18 @@ async def agenerate_briefs(
 ) -> AsyncIterator[BriefResult]:
     """Brief many articles at once, yielding each result as it finishes.
 
-    One article's failure never stops the others: its result carries the error. `cache`
+    With an `openai.AsyncOpenAI` (the default, from the environment) `concurrency` bounds the
+    requests in flight and the batch runs paced on this event loop (see `_pace`); with an
+    `openai.OpenAI` it bounds the articles briefed at once in worker threads. One article's
+    failure never stops the others: its result carries the error. `cache`
     (default on, in ~/.cache/briefing or $BRIEFING_CACHE_DIR) answers repeats without a call;
     `output` names a JSONL log that a rerun resumes from; `max_cost` (US dollars, at
     briefing.PRICES) or `max_total_tokens` stop new work once reached, keeping what finished.
     """
     if concurrency < 1:
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    if client is None:
+        client = async_client_from_env()  # one event loop, paced, rather than threads
     store = BriefCache() if cache is True else (cache or None)
     chosen_model = model or os.environ.get("BRIEFING_MODEL")
     if max_cost is not None and not (chosen_model and price_for(chosen_model)):

@@ -231,3 +231,12 @@ def test_resume_retries_what_failed_for_a_passing_reason(tmp_path: Path) -> None
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(records) == 4 and len({r["key"] for r in records}) == 4
     assert [r["error"]["type"] for r in records if r["status"] == "error"] == ["InputError"]
+
+
+def test_a_batch_without_client_or_endpoint_fails_once_naming_the_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY.*OPENAI_BASE_URL"):
+        list(generate_briefs(SEEDS, cache=False))
