@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import http.client
 import json
 import math
@@ -56,6 +57,7 @@ class ServerState:
     in_flight: int = 0
     max_in_flight: int = 0
     unmatched: int = 0
+    busy: float = 0.0  # summed seconds of requests in flight: over wall time, the mean in flight
 
 
 def _fingerprint(article: Article) -> str:
@@ -84,10 +86,12 @@ async def _route(state: ServerState, method: str, target: str, body: bytes) -> t
             "chat_completions": state.completions,
             "connections": state.connections,
             "max_in_flight": state.max_in_flight,
+            "busy": state.busy,
             "unmatched": state.unmatched,
         }
     if method == "POST" and path.endswith("/chat/completions"):
         state.completions += 1
+        arrived = time.perf_counter()
         state.in_flight += 1
         state.max_in_flight = max(state.max_in_flight, state.in_flight)
         try:
@@ -105,6 +109,7 @@ async def _route(state: ServerState, method: str, target: str, body: bytes) -> t
             return 200, completion_envelope(request, Reply(reply), model=model)
         finally:
             state.in_flight -= 1
+            state.busy += time.perf_counter() - arrived
     return 404, {"error": {"message": f"no route {method} {path}", "type": "bench"}}
 
 
@@ -247,7 +252,9 @@ class RunResult:
     requests: int = 0
     connections: int = 0
     max_in_flight: int = 0
+    mean_in_flight: float = 0.0
     lag: list[float] = field(default_factory=list)
+    gc_pauses: list[float] = field(default_factory=list)
 
 
 def _escaped(text: str) -> str:
@@ -301,6 +308,15 @@ async def run_batch(
     lag.start()
     cpu, started = time.process_time(), time.perf_counter()
     result = RunResult(wall=0.0, cpu=0.0)
+    paused: list[float] = []
+
+    def collector(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            paused.append(-time.perf_counter())
+        elif paused:
+            paused[-1] += time.perf_counter()
+
+    gc.callbacks.append(collector)
     if profiler:
         profiler.enable()
     async for item in agenerate_briefs(
@@ -315,12 +331,15 @@ async def run_batch(
         profiler.disable()
     result.wall = time.perf_counter() - started
     result.cpu = time.process_time() - cpu
+    gc.callbacks.remove(collector)
+    result.gc_pauses = paused
     await lag.stop()
     result.lag = lag.samples
     after = await asyncio.to_thread(server.stats)
     result.requests = after["chat_completions"] - before["chat_completions"]
     result.connections = after["connections"] - before["connections"]
     result.max_in_flight = after["max_in_flight"]
+    result.mean_in_flight = (after["busy"] - before["busy"]) / result.wall
     return result
 
 
@@ -601,7 +620,14 @@ async def bench(args: argparse.Namespace) -> int:
         )
         print(
             f"  server saw           {first.requests} chat completions on {first.connections} "
-            f"new connection(s); at most {first.max_in_flight} in flight"
+            f"new connection(s); at most {first.max_in_flight} in flight, "
+            f"{first.mean_in_flight:.1f} on average over the run"
+        )
+        print(
+            f"  garbage collection   {len(first.gc_pauses)} passes, "
+            f"{1000 * sum(first.gc_pauses):.0f} ms in all, longest "
+            f"{1000 * max(first.gc_pauses, default=0.0):.1f} ms (objects from before the "
+            "batch are frozen during it)"
         )
         for error in first.errors[:5]:
             print(f"  error: {error}")

@@ -210,9 +210,9 @@ async def agenerate_briefs(
     items = list(articles)
     paced = isinstance(client, openai.AsyncOpenAI)
     # On one event loop, concurrency counts requests in flight (see _pace); as many articles
-    # again may be preparing or checked meanwhile. Threads (sync clients) count articles.
-    gate = asyncio.Semaphore(2 * concurrency if paced else concurrency)
+    # again may be prepared ahead or waiting to be checked. Threads (sync clients) count articles.
     pacer = Pacer(concurrency)
+    gate = pacer.admission if paced else asyncio.Semaphore(concurrency)
     bar = _progress_bar(len(items)) if progress else None
 
     async def run(item: ArticleLike) -> BriefResult:

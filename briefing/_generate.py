@@ -23,6 +23,7 @@ import instructor
 import openai
 from instructor.core import IncompleteOutputException
 from instructor.v2.core.function_calls import response_schema
+from openai.types.chat import ChatCompletion
 from tenacity import AsyncRetrying, Retrying
 
 from briefing import _calls
@@ -231,11 +232,7 @@ async def _abrief_part(
                 async with request_slot():
                     try:
                         async with asyncio.timeout(options.timeout):
-                            completion = check_completion(
-                                await inner.chat.completions.create(
-                                    *args, **_wire(kwargs, settings)
-                                )
-                            )
+                            completion = check_completion(await _apost(inner, kwargs, settings))
                     except TimeoutError:
                         raise _timed_out(inner) from None
                     except json.JSONDecodeError as exc:
@@ -253,6 +250,20 @@ async def _abrief_part(
     finally:
         grounding_article.reset(token)
     return assemble(doc, extraction, _record(settings, calls))
+
+
+async def _apost(client: openai.AsyncOpenAI, kwargs: dict[str, Any], settings: Settings) -> Any:
+    """POST the chat completion as instructor prepared it. openai's `create` would first walk
+    the whole body against its TypedDicts (about half a millisecond for our plain JSON, inside
+    the batch's request slot); `client.post` is openai's documented way to send a body as is."""
+    body = dict(_wire(kwargs, settings))
+    timeout = body.pop("timeout", None)
+    return await client.post(
+        "/chat/completions",
+        cast_to=ChatCompletion,
+        body=body,
+        options={"timeout": timeout} if timeout is not None else {},
+    )
 
 
 def _complete(completion: Any, kwargs: dict[str, Any]) -> Any:

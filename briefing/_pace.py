@@ -24,10 +24,15 @@ from briefing._models import Usage
 
 
 class Pacer:
-    """Request slots, the preparing count and the checking turn for one batch."""
+    """Admission, request slots, the preparing count and the checking turn for one batch."""
 
     def __init__(self, requests: int) -> None:
         self.slots = asyncio.Semaphore(requests)
+        # Articles admitted at once: the ones holding or awaiting a slot, those prepared ahead
+        # and those waiting to be checked. It grows from `requests` to twice that as first
+        # requests go out, so that at the start nobody prepares ahead of the first wave.
+        self.admission = asyncio.Semaphore(requests)
+        self._ahead = requests
         self.turn = asyncio.Lock()
         self.preparing = 0
         self._prepared = asyncio.Event()
@@ -39,6 +44,9 @@ class Pacer:
 
     def end_preparing(self) -> None:
         self.preparing -= 1
+        if self._ahead:
+            self._ahead -= 1
+            self.admission.release()
         if not self.preparing:
             self._prepared.set()
 

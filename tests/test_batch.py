@@ -238,5 +238,5 @@ def test_a_batch_without_client_or_endpoint_fails_once_naming_the_variables(
 ) -> None:
     for variable in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(variable, raising=False)
-    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY.*OPENAI_BASE_URL"):
+    with pytest.raises(ConfigurationError, match=r"OPENAI_API_KEY.*OPENAI_BASE_URL"):
         list(generate_briefs(SEEDS, cache=False))
