@@ -4,12 +4,15 @@ resumable JSONL log so nothing already paid for is lost or requested twice."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import json
 import os
 import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,6 +216,8 @@ async def agenerate_briefs(
     # again may be prepared ahead or waiting to be checked. Threads (sync clients) count articles.
     pacer = Pacer(concurrency)
     gate = pacer.admission if paced else asyncio.Semaphore(concurrency)
+    # asyncio's default executor has min(32, cores + 4) threads: too few for concurrency 16.
+    threads = None if paced else ThreadPoolExecutor(concurrency, thread_name_prefix="briefing")
     bar = _progress_bar(len(items)) if progress else None
 
     async def run(item: ArticleLike) -> BriefResult:
@@ -253,7 +258,9 @@ async def agenerate_briefs(
                 finally:
                     current_ticket.reset(token)
             else:
-                brief = await asyncio.to_thread(generate_brief, article, client=client, **kwargs)
+                call = functools.partial(generate_brief, article, client=client, **kwargs)
+                loop = asyncio.get_running_loop()
+                brief = await loop.run_in_executor(threads, contextvars.copy_context().run, call)
         except BriefingError as exc:
             return BriefResult(source, article, None, exc, seconds=time.perf_counter() - started)
         return BriefResult(
@@ -286,6 +293,8 @@ async def agenerate_briefs(
                 bar.close()
             if log is not None:
                 log.close()
+            if threads is not None:
+                threads.shutdown(wait=False, cancel_futures=True)
 
 
 def _progress_bar(total: int) -> Any:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
 
-from briefing import BudgetExceededError, agenerate_briefs
+from briefing import BudgetExceededError, agenerate_briefs, generate_briefs
 from briefing._models import Usage
 from briefing._pace import Pacer, Ticket, collector_spared
 from briefing.testing import FakeModel
@@ -178,3 +180,31 @@ def test_a_process_that_freezes_objects_itself_is_left_alone() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_a_sync_client_runs_concurrency_articles_at_once_in_threads() -> None:
+    """asyncio's default executor would cap this at min(32, cores + 4) threads."""
+    seen = {"now": 0, "max": 0}
+    fake = seed_model()
+    lock = threading.Lock()
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        with lock:
+            seen["now"] += 1
+            seen["max"] = max(seen["max"], seen["now"])
+        try:
+            time.sleep(0.1)
+            return fake._answer(request)
+        finally:
+            with lock:
+                seen["now"] -= 1
+
+    client = openai.OpenAI(
+        api_key="fake-key",
+        base_url=OPENAI,
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(answer)),
+    )
+    results = list(generate_briefs(SEEDS * 2, client=client, cache=False, concurrency=12))
+    assert all(r.ok for r in results) and len(results) == 2 * len(SEEDS)
+    assert seen["max"] == 12
