@@ -13,12 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from briefing._cli_batch import add_batch_parser
 from briefing._cli_brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
 from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 from briefing._errors import BriefingError, ModelError, UserError
 
 EXIT_INTERRUPTED = 130
-SUBCOMMANDS = {"brief", "cache", "cassettes", "schema"}
+SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "schema"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     cassettes.add_argument("--model", help="model to record (default: $BRIEFING_MODEL)")
     cassettes.add_argument("--mode", default="auto")
     cassettes.set_defaults(run=_cassettes)
+
+    add_batch_parser(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a Brief")
     schema.set_defaults(run=_schema)

@@ -70,7 +70,7 @@ def run_brief(options: argparse.Namespace) -> int:
             continue
         counts["ok"] += 1
         counts["cached"] += result.cached or result.resumed
-        printed += _emit(result.brief, options, several, printed)
+        printed += emit(result.brief, options, several, printed)
     if skipped:
         print(
             f"briefing: budget reached: {len(skipped)} article(s) not started "
@@ -138,7 +138,7 @@ def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
     )
 
 
-def _emit(brief: Brief, options: argparse.Namespace, several: bool, printed: int) -> int:
+def emit(brief: Brief, options: argparse.Namespace, several: bool, printed: int) -> int:
     """Write one briefing where it belongs; returns 1 if it went to stdout."""
     if options.format == "json":
         text = brief.to_json(indent=None if several else 2)

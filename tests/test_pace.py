@@ -193,7 +193,7 @@ def test_a_sync_client_runs_concurrency_articles_at_once_in_threads() -> None:
             seen["now"] += 1
             seen["max"] = max(seen["max"], seen["now"])
         try:
-            time.sleep(0.1)
+            time.sleep(0.3)  # long enough for all twelve to be out at once, even on a busy CI
             return fake._answer(request)
         finally:
             with lock:
