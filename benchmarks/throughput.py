@@ -554,6 +554,17 @@ async def bench(args: argparse.Namespace) -> int:
 
         # Repeats alternate control and library runs, each library run on new article texts
         # and a new cache, as in real use; the target is judged on the median repeat.
+        def timed(label: str, cache: BriefCache) -> Any:
+            corpus = make_corpus(seeds, args.n, label=label)
+            return run_batch(
+                server,
+                corpus,
+                client=client,
+                concurrency=args.concurrency,
+                cache=cache,
+                mode=args.mode,
+            )
+
         repeats: list[tuple[RunResult | None, RunResult]] = []
         with tempfile.TemporaryDirectory(prefix="briefing-bench-cache-") as folder:
             for i in range(args.repeat):
@@ -564,23 +575,8 @@ async def bench(args: argparse.Namespace) -> int:
                     )
                 label = "Ref" if i == 0 else f"Ref{i + 1}"
                 cache = BriefCache(Path(folder) / str(i))
-                first_i = await run_batch(
-                    server,
-                    make_corpus(seeds, args.n, label=label),
-                    client=client,
-                    concurrency=args.concurrency,
-                    cache=cache,
-                    mode=args.mode,
-                )
-                repeats.append((control_i, first_i))
-            rerun = await run_batch(
-                server,
-                make_corpus(seeds, args.n, label=label),
-                client=client,
-                concurrency=args.concurrency,
-                cache=cache,
-                mode=args.mode,
-            )
+                repeats.append((control_i, await timed(label, cache)))
+            rerun = await timed(label, cache)  # the last corpus again, on its own cache
         middle = sorted(range(len(repeats)), key=lambda i: repeats[i][1].wall)[len(repeats) // 2]
         control, first = repeats[middle]
 
