@@ -199,6 +199,7 @@ async def agenerate_briefs(
     """
     if concurrency < 1:
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
+    owned = client is None
     if client is None:
         client = async_client_from_env()  # one event loop, paced, rather than threads
     store = BriefCache() if cache is True else (cache or None)
@@ -295,6 +296,8 @@ async def agenerate_briefs(
                 log.close()
             if threads is not None:
                 threads.shutdown(wait=False, cancel_futures=True)
+            if owned and isinstance(client, openai.AsyncOpenAI):
+                await client.close()
 
 
 def _progress_bar(total: int) -> Any:

@@ -216,7 +216,7 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     )
     model.add_argument("--max-tokens", type=int, help="cap on the model's output tokens")
     batch = brief.add_argument_group("batches (live runs)")
-    batch.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (async; default 8)")
+    batch.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     batch.add_argument("--no-cache", action="store_true", help="always call the model")
     batch.add_argument("--cache-dir", type=Path, help="cache folder (default ~/.cache/briefing)")
     batch.add_argument("--max-cost", type=float, help="stop starting articles past this many USD")
