@@ -199,9 +199,6 @@ async def agenerate_briefs(
     """
     if concurrency < 1:
         raise ConfigurationError(f"concurrency must be at least 1, not {concurrency}")
-    owned = client is None
-    if client is None:
-        client = async_client_from_env()  # one event loop, paced, rather than threads
     store = BriefCache() if cache is True else (cache or None)
     chosen_model = model or os.environ.get("BRIEFING_MODEL")
     if max_cost is not None and not (chosen_model and price_for(chosen_model)):
@@ -210,6 +207,9 @@ async def agenerate_briefs(
             "or cap tokens with max_total_tokens"
         )
     budget = _Budget(chosen_model, max_cost, max_total_tokens)
+    owned = client is None
+    if client is None:
+        client = async_client_from_env()  # one event loop, paced, rather than threads
     log = ResultLog(output) if output is not None else None
     items = list(articles)
     paced = isinstance(client, openai.AsyncOpenAI)

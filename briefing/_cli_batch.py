@@ -110,13 +110,16 @@ def _collect(options: argparse.Namespace) -> int:
     from briefing._openai_batch import collect, wait
 
     model, mode = submitted_settings(options.requests)
+    files = expand(options.files)
+    several, printed, worst = len(files) > 1, 0, EXIT_OK
+    if several and options.format == "html" and options.output is None:
+        raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
     client = client_from_env()
     batch = (
         wait(client, options.batch_id, poll_seconds=options.poll_seconds, timeout=options.timeout)
         if options.wait
         else options.batch_id
     )
-    files = expand(options.files)
     results = collect(
         client,
         batch,
@@ -126,9 +129,6 @@ def _collect(options: argparse.Namespace) -> int:
         max_article_tokens=DEFAULT_ARTICLE_TOKENS,
         requests=options.requests,
     )
-    several, printed, worst = len(files) > 1, 0, EXIT_OK
-    if several and options.format == "html" and options.output is None:
-        raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
     for result in results:
         if result.brief is None:
             message = str(result.error)

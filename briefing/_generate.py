@@ -49,7 +49,7 @@ from briefing._config import (
 from briefing._cost import cost_of
 from briefing._errors import ConfigurationError, InputError
 from briefing._models import Brief, RunRecord
-from briefing._pace import charge, request_slot
+from briefing._pace import charge, checked, request_slot
 from briefing._prompts import prompt_version, render
 from briefing._schema import Extraction, grounding_article
 
@@ -190,6 +190,7 @@ async def agenerate_brief(
     ]
     brief = briefs[0][1] if len(briefs) == 1 else merge_parts(doc, briefs)
     if cache and key:
+        checked()
         await asyncio.to_thread(cache.put, key, brief)
     return brief
 
@@ -237,8 +238,8 @@ async def _abrief_part(
                         raise _timed_out(inner) from None
                     except json.JSONDecodeError as exc:
                         raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
-        calls.add(completion)
-        charge(calls.usages[-1], calls.served_model or settings.model)
+                    calls.add(completion)  # counted before the slot passes to another article
+                    charge(calls.usages[-1], calls.served_model or settings.model)
         return _complete(completion, kwargs)
 
     patched = instructor.patch(create=create, mode=settings.mode)

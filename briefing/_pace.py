@@ -9,7 +9,9 @@ asked for. So within a batch:
 - concurrency counts requests in flight: an article holds a request slot only while its
   request is out (and takes one again for a re-ask or a transport retry);
 - answers are checked one article at a time, in arrival order, each turn starting only when
-  no article is preparing its first request and after the loop has polled for I/O.
+  no article is preparing its first request, and after a short pause: one HTTP exchange takes
+  the loop several hops (read, parse, wake the task), and checks run back to back would put a
+  check of a few milliseconds in front of every hop.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from contextvars import ContextVar
 
 from briefing._models import Usage
+
+CHECK_PAUSE = 0.0003  # seconds; measured best among 0, 0.3 ms, 1 ms and 4 or 10 bare yields
 
 
 class Pacer:
@@ -91,6 +95,7 @@ class Ticket:
         await self.pacer.turn.acquire()
         self.checking = True  # from here `done` releases the turn, even if cancelled
         await self.pacer.all_prepared()
+        await asyncio.sleep(CHECK_PAUSE)
 
     def done(self) -> None:
         """The article stopped using the loop's CPU for now: prepared, or checked."""
@@ -116,6 +121,14 @@ def request_slot() -> AbstractAsyncContextManager[None]:
     return ticket.request() if ticket is not None else unpaced()
 
 
+def checked() -> None:
+    """The current article's answer is checked: the next may take its turn while this one
+    writes its cache entry (a slow disk must not stall every check)."""
+    ticket = current_ticket.get()
+    if ticket is not None:
+        ticket.done()
+
+
 def charge(usage: Usage, model: str) -> None:
     """Tell the current batch what a response cost as soon as it arrives, so that its budget
     is up to date before the next article takes the request slot."""
@@ -129,7 +142,8 @@ def collector_spared() -> Iterator[None]:
     """Freeze the objects that exist before a batch, so that the collector's full passes
     during it scan only the batch's own objects: in a notebook's large heap one full pass can
     stall the loop, and every request in flight, for a hundred milliseconds or more. Left
-    alone when the process already freezes objects itself (a pre-fork server does)."""
+    alone when the process already freezes objects itself (a pre-fork server does). The
+    freeze lasts until the batch ends or its iterator is closed: close a half-read one."""
     if gc.get_freeze_count() or not gc.isenabled():
         yield
         return

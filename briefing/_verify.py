@@ -50,6 +50,7 @@ def _fold_article(article: str) -> _Folded:
     return _fold_whole(article) or _fold_runs(article)
 
 
+_LEADING = re.compile(rf"[\s{_INVISIBLE}]*")
 _JOINS = re.compile(rf"[\s{_INVISIBLE}]{{2,}}|[^\S ]|[{_INVISIBLE}]")
 
 
@@ -62,14 +63,14 @@ def _fold_whole(article: str) -> _Folded | None:
         return None
     parts: list[str] = []
     offsets: list[int] = []
-    at = 0
-    for run in _JOINS.finditer(folded):
+    at = _LEADING.match(folded).end()  # type: ignore[union-attr]  # it matches "" at least
+    for run in _JOINS.finditer(folded, at):
         start = run.start()
         parts.append(folded[at:start])
         offsets += range(at, start)
         at = run.end()
         spaces = run.group().lstrip(_INVISIBLE)
-        if not spaces or (not offsets and start == 0):
+        if not spaces:
             continue
         parts.append(" ")
         offsets.append(run.end() - len(spaces))

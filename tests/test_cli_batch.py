@@ -121,3 +121,15 @@ def test_a_missing_or_foreign_requests_file_is_a_usage_error(
         code = main(["batch", "collect", "batch_1", str(seeds), "--requests", str(requests)])
         assert code == 2
         assert "not a batch requests file" in capsys.readouterr().err
+
+
+def test_collect_refuses_a_bad_output_choice_before_waiting(
+    api: FakeBatchAPI, seeds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests = tmp_path / "requests.jsonl"
+    batch_id = submit(api, seeds, requests, capsys)
+    polls = api.polls
+    args = ["batch", "collect", batch_id, str(seeds), "--requests", str(requests), "--wait"]
+    assert main([*args, "-f", "html"]) == 2
+    assert "need -o FOLDER" in capsys.readouterr().err
+    assert api.polls == polls  # no polling, no downloads: told at once

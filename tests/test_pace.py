@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx2
 import openai
+import pytest
 
+import briefing._pace
 from briefing import BudgetExceededError, agenerate_briefs, generate_briefs
 from briefing._models import Usage
 from briefing._pace import Pacer, Ticket, collector_spared
@@ -208,3 +210,24 @@ def test_a_sync_client_runs_concurrency_articles_at_once_in_threads() -> None:
     results = list(generate_briefs(SEEDS * 2, client=client, cache=False, concurrency=12))
     assert all(r.ok for r in results) and len(results) == 2 * len(SEEDS)
     assert seen["max"] == 12
+
+
+def test_a_response_is_charged_before_its_slot_passes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks wait their turn (here a long pause before each); the budget must not: once the
+    first answer has spent the budget, no article may take the freed slot and start."""
+    monkeypatch.setattr(briefing._pace, "CHECK_PAUSE", 0.2)
+    fake = seed_model()
+
+    async def collect() -> list[Any]:
+        stream = agenerate_briefs(
+            SEEDS,
+            client=slow_client(fake, 0.02, {"now": 0, "max": 0}),
+            cache=False,
+            concurrency=2,
+            max_total_tokens=100,
+        )
+        return [r async for r in stream]
+
+    results = asyncio.run(collect())
+    assert len(fake.requests) == 2
+    assert sum(isinstance(r.error, BudgetExceededError) for r in results) == len(SEEDS) - 2

@@ -126,7 +126,8 @@ def test_whole_text_folding_agrees_with_run_by_run_folding() -> None:
     careful run-by-run path on every text it accepts: typography, case, odd whitespace and
     invisible characters in random mixes, and the seeds."""
     rng = random.Random(7)
-    alphabet = list("ab Cd.,\n\t  \u200b\u00ad\u2019\u201c\u201d\u2014\u00a0\u00e9\u03a3\u03c2")
+    alphabet = list("ab Cd.,\n\t  \u200b\u00ad\u2019\u201c\u201d\u2014")
+    alphabet += list("\u00a0\u2009\u202f\u00e9\u03a3\u03c2\ufb01")  # fi ligature: the careful path
     texts = [path.read_text(encoding="utf-8") for path in SEEDS]
     texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 14))) for _ in range(5000)]
     checked = 0
@@ -135,12 +136,9 @@ def test_whole_text_folding_agrees_with_run_by_run_folding() -> None:
         if whole is None:
             continue
         runs = _fold_runs(text)
-        lead = len(whole.text) - len(whole.text.lstrip(" "))
-        kept = len(whole.text.strip(" "))
-        assert whole.text.strip(" ") == runs.text.strip(" "), repr(text)
-        assert whole.offsets[lead : lead + kept] == runs.offsets[:kept], repr(text)
+        assert (whole.text, whole.offsets) == (runs.text, runs.offsets), repr(text)
         checked += 1
-    assert checked > 4000
+    assert checked > 3000
 
 
 def test_text_whose_case_folding_changes_length_takes_the_careful_path() -> None:
