@@ -7,10 +7,13 @@ cache, when given, answers a repeated request without calling the model (`_cache
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -283,19 +286,51 @@ def _complete(completion: Any, kwargs: dict[str, Any]) -> Any:
 
 def _bounded_create(client: openai.OpenAI, kwargs: dict[str, Any], timeout: float) -> Any:
     """A chat completion that must arrive whole within `timeout`: httpx2's timeout bounds each
-    read, so a body trickled in small pieces could otherwise take forever."""
+    read, so a body trickled in small pieces could otherwise take forever. A watchdog cuts the
+    connection at the deadline, so no read can outlast it either."""
     deadline = time.monotonic() + timeout
     with client.chat.completions.with_streaming_response.create(**kwargs) as response:
+        cut = threading.Event()
+        watchdog = _watchdog(response.http_response, deadline, cut)
         chunks = []
-        for chunk in response.http_response.iter_bytes():
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise _timed_out(client)
+        try:
+            for chunk in response.http_response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _timed_out(client)
+        except httpx2.TransportError:
+            if cut.is_set():
+                raise _timed_out(client) from None
+            raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         response.http_response._content = b"".join(chunks)  # read(): what we already have
         try:
             return response.parse()
         except json.JSONDecodeError as exc:
             raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
+
+
+def _watchdog(
+    response: httpx2.Response, deadline: float, cut: threading.Event
+) -> threading.Timer | None:
+    """A timer that shuts the response's socket down at `deadline` (None without a socket, as
+    under a mock transport). Shutting down, unlike closing, wakes a read blocked on it."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if not isinstance(sock, socket.socket):
+        return None
+
+    def shut() -> None:
+        cut.set()
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, even under TLS
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), shut)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def _timed_out(client: openai.OpenAI | openai.AsyncOpenAI) -> openai.APITimeoutError:

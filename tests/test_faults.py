@@ -677,3 +677,15 @@ def test_near_miss_date_header_is_read_or_rejected(tmp_path: Path) -> None:
     except InputError:
         return
     assert article.published is not None and "Date:" not in article.text
+
+
+def test_trickled_answer_with_gaps_just_under_the_timeout_is_cut_at_the_deadline(
+    fault_server: FaultServer, first_article: Article
+) -> None:
+    """Each read waits 0.45 s, under the 0.5 s timeout: only cutting the connection at the
+    deadline stops the answer there rather than at the first read that ends after it."""
+    fault_server.default = Fault.trickle(0.45, GOOD)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="timed out"):
+        generate_brief(first_article, client=client(fault_server), timeout=0.5, transport_retries=0)
+    assert time.monotonic() - started < 0.8  # the first read past the deadline would end at 0.9
