@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from briefing._cli_brief import EXIT_MODEL, EXIT_OK, EXIT_USER, UsageError, emit, expand
+from briefing._cli_brief import EXIT_OK, UsageError, emit, expand, report_failure
 from briefing._config import ENV_KEY, ModeName
-from briefing._errors import InputError, UserError
+from briefing._errors import InputError
 from briefing._generate import DEFAULT_ARTICLE_TOKENS
 
 
@@ -131,10 +131,7 @@ def _collect(options: argparse.Namespace) -> int:
     )
     for result in results:
         if result.brief is None:
-            message = str(result.error)
-            where = "" if message.startswith(result.source) else f"{result.source}: "
-            print(f"briefing: error: {where}{message}", file=sys.stderr)
-            worst = max(worst, EXIT_USER if isinstance(result.error, UserError) else EXIT_MODEL)
+            worst = max(worst, report_failure(result))
             continue
         printed += emit(result.brief, options, several, printed)
     return worst

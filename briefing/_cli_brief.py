@@ -62,11 +62,8 @@ def run_brief(options: argparse.Namespace) -> int:
             skipped.append(result.source)
             continue
         if result.brief is None:
-            message = str(result.error)
-            where = "" if message.startswith(result.source) else f"{result.source}: "
-            print(f"briefing: error: {where}{message}", file=sys.stderr)
             counts["failed"] += 1
-            worst = max(worst, EXIT_USER if isinstance(result.error, UserError) else EXIT_MODEL)
+            worst = max(worst, report_failure(result))
             continue
         counts["ok"] += 1
         counts["cached"] += result.cached or result.resumed
@@ -136,6 +133,14 @@ def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
         f"or {ENV_BASE_URL} for an OpenAI-compatible server (llama.cpp, Ollama), and optionally "
         f"{ENV_MODEL}"
     )
+
+
+def report_failure(result: BriefResult) -> int:
+    """One `briefing: error:` line naming the article; returns the exit code it calls for."""
+    message = str(result.error)
+    where = "" if message.startswith(result.source) else f"{result.source}: "
+    print(f"briefing: error: {where}{message}", file=sys.stderr)
+    return EXIT_USER if isinstance(result.error, UserError) else EXIT_MODEL
 
 
 def emit(brief: Brief, options: argparse.Namespace, several: bool, printed: int) -> int:
