@@ -25,7 +25,7 @@ from pathlib import Path
 
 from dateparser.date import DateDataParser
 
-from briefing._dates import Tense, resolve_date
+from briefing.ground.dates import Tense, resolve_date
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "dates.tsv"
 Row = tuple[str, dt.date, Tense, str, str, bool]

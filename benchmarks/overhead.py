@@ -38,8 +38,8 @@ import instructor
 from _bench import Seed, environment_line, load_seeds, median, p90
 
 from briefing import generate_brief, replay_brief
-from briefing._schema import Extraction
-from briefing._verify import _fold_article
+from briefing.extract.schema import Extraction
+from briefing.ground.quotes import _fold_article
 from briefing.testing import FakeModel
 
 OPENAI_URL = "https://api.openai.com/v1"  # so mode "auto" picks strict tools, as on OpenAI
@@ -118,9 +118,9 @@ def breakdown(seeds: list[Seed], repeats: int) -> list[tuple[str, list[float]]]:
     """Pieces of the per-article work, each timed alone (no profiler inflation); milliseconds,
     one median per seed. Uses private functions of briefing and instructor 1.17, so a piece
     that no longer exists is skipped."""
-    from briefing._assemble import assemble
-    from briefing._generate import build_messages, library_version
-    from briefing._verify import problems
+    from briefing.ground.assemble import assemble
+    from briefing.extract.core import build_messages, library_version
+    from briefing.ground.quotes import problems
 
     pieces: list[tuple[str, Callable[[_Raw, Any, Any], Callable[[], Any]]]] = []
     try:

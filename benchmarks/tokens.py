@@ -44,7 +44,7 @@ from typing import Any, cast
 from _bench import Seed, environment_line, load_seeds, median
 
 from briefing import generate_brief
-from briefing._config import DEFAULT_MODEL, ModeName
+from briefing.extract.settings import DEFAULT_MODEL, ModeName
 from briefing.testing import FakeModel
 
 OPENAI_URL = "https://api.openai.com/v1"

@@ -4,12 +4,12 @@ Every agreement, official and claim in a Brief carries verbatim evidence that co
 article; what the model proposed but could not be grounded is listed in `brief.record.unverified`.
 """
 
-from briefing._article import Article, load_article
-from briefing._batch import BriefResult, BudgetExceededError, agenerate_briefs, generate_briefs
-from briefing._cache import BriefCache
-from briefing._cassettes import replay as replay_brief
-from briefing._cost import PRICES, Price
-from briefing._errors import (
+from briefing.load.article import Article, load_article
+from briefing.batch.run import BriefResult, BudgetExceededError, agenerate_briefs, generate_briefs
+from briefing.batch.cache import BriefCache
+from briefing.replay.cassettes import replay as replay_brief
+from briefing.pricing import PRICES, Price
+from briefing.errors import (
     BriefingError,
     ConfigurationError,
     InputError,
@@ -19,8 +19,8 @@ from briefing._errors import (
     TransportError,
     UserError,
 )
-from briefing._generate import agenerate_brief, generate_brief
-from briefing._models import (
+from briefing.extract.core import agenerate_brief, generate_brief
+from briefing.models import (
     Agreement,
     Brief,
     Claim,
@@ -32,12 +32,12 @@ from briefing._models import (
     Unverified,
     Usage,
 )
-from briefing._openai_batch import collect as collect_batch
-from briefing._openai_batch import run_batch
-from briefing._openai_batch import submit as submit_batch
-from briefing._openai_batch import wait as wait_batch
-from briefing._openai_batch import write_requests as write_batch_requests
-from briefing._openai_batch_wire import BATCH_DISCOUNT
+from briefing.openai_batch import collect as collect_batch
+from briefing.openai_batch import run_batch
+from briefing.openai_batch import submit as submit_batch
+from briefing.openai_batch import wait as wait_batch
+from briefing.openai_batch import write_requests as write_batch_requests
+from briefing.batch.openai_wire import BATCH_DISCOUNT
 
 __all__ = [
     "BATCH_DISCOUNT",

@@ -11,7 +11,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from briefing import load_article
-from briefing._cassettes import replay
+from briefing.replay.cassettes import replay
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_b6e8438b54aa0c6d.txt"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from briefing import Article, InputError, load_article
-from briefing._article import MAX_ARTICLE_CHARS
+from briefing.load.article import MAX_ARTICLE_CHARS
 
 from .conftest import FIRST_SEED, SEEDS
 

@@ -195,7 +195,7 @@ def test_long_article_is_split_and_spans_point_into_the_whole(tmp_path: Path) ->
 
 
 def test_giant_paragraph_is_cut_at_sentences() -> None:
-    from briefing._chunk import split_article
+    from briefing.extract.chunk import split_article
 
     sentence = "The ministers met again and agreed on nothing at all that day. "
     article = Article(text=sentence * 400, name="giant")

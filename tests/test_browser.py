@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from briefing import load_article
-from briefing._cassettes import replay
+from briefing.replay.cassettes import replay
 
 from .browser import load_page, skip_without_chromium
 from .conftest import CASSETTES, FIRST_SEED, ROOT, SEEDS

@@ -8,7 +8,7 @@ from typing import Any
 import openai
 
 from briefing import load_article
-from briefing._cassettes import provenance, record, replay
+from briefing.replay.cassettes import provenance, record, replay
 from briefing.testing import FakeModel, HTTPFailure
 
 from .conftest import FIRST_SEED

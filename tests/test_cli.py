@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing._cli import main
+from briefing.cli.main import main
 
 from .conftest import FIRST_SEED, ROOT
 
@@ -21,7 +21,7 @@ def run(
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
     clean["BRIEFING_CACHE_DIR"] = os.environ["BRIEFING_CACHE_DIR"]
     return subprocess.run(
-        [sys.executable, "-m", "briefing._cli", *args],
+        [sys.executable, "-m", "briefing.cli.main", *args],
         cwd=cwd,
         env={**clean, **(env or {})},
         capture_output=True,
@@ -93,7 +93,7 @@ def test_formats_to_stdout() -> None:
 
 def test_stdin_finds_the_cassette_by_content() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "briefing._cli", "-", "-q"],
+        [sys.executable, "-m", "briefing.cli.main", "-", "-q"],
         cwd=ROOT,
         input=FIRST_SEED.read_text(),
         capture_output=True,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-import briefing._config
-from briefing import _openai_batch as ob
-from briefing._cli import main
-from briefing._cli_batch import submitted_settings
+import briefing.extract.settings
+from briefing import openai_batch as ob
+from briefing.cli.main import main
+from briefing.cli.batch import submitted_settings
 from briefing.testing import Answer, HTTPFailure
 
 from .batchkit import seed_of
@@ -26,7 +26,7 @@ def by_seed(request: dict[str, Any]) -> Answer:
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> FakeBatchAPI:
     fake = FakeBatchAPI(by_seed)
-    monkeypatch.setattr(briefing._config, "client_from_env", lambda: fake.client())
+    monkeypatch.setattr(briefing.extract.settings, "client_from_env", lambda: fake.client())
     monkeypatch.setattr(ob, "sleep", lambda _seconds: None)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     return fake
@@ -91,7 +91,7 @@ def test_a_failed_request_is_an_error_line_and_exit_1(
         return HTTPFailure(500) if stem == first else authored(stem)
 
     api = FakeBatchAPI(answer)
-    monkeypatch.setattr(briefing._config, "client_from_env", lambda: api.client())
+    monkeypatch.setattr(briefing.extract.settings, "client_from_env", lambda: api.client())
     monkeypatch.setattr(ob, "sleep", lambda _seconds: None)
     requests = tmp_path / "requests.jsonl"
     batch_id = submit(api, seeds, requests, capsys)

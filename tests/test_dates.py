@@ -12,7 +12,7 @@ from typing import NamedTuple, cast
 import pytest
 from pydantic import ValidationError
 
-from briefing._dates import Precision, ResolvedDate, Tense, resolve_date
+from briefing.ground.dates import Precision, ResolvedDate, Tense, resolve_date
 
 DATA = Path(__file__).resolve().parent / "data" / "dates.tsv"
 SHAPES: dict[Precision, str] = {

@@ -40,8 +40,8 @@ from briefing import (
     generate_brief,
     load_article,
 )
-from briefing._cli import main
-from briefing._verify import mentioned
+from briefing.cli.main import main
+from briefing.ground.quotes import mentioned
 
 from .conftest import FIRST_SEED, ROOT, authored
 from .fault_server import Fault, FaultServer, fault_server_fixture  # noqa: F401
@@ -60,7 +60,7 @@ def client(server: FaultServer) -> openai.OpenAI:
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The backoff waits tenacity asks for, recorded instead of slept."""
     asked: list[float] = []
-    monkeypatch.setattr("briefing._calls.sleep", asked.append)
+    monkeypatch.setattr("briefing.extract.call.sleep", asked.append)
     return asked
 
 
@@ -538,7 +538,7 @@ def _run_cli(scratch: Path, cases: dict[str, CliCase], *args: str, live: bool = 
             env |= {"OPENAI_BASE_URL": server.url, "BRIEFING_MODEL": "x"}
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "briefing._cli", *args, *map(str, files.values())],
+            [sys.executable, "-m", "briefing.cli.main", *args, *map(str, files.values())],
             cwd=ROOT,
             env=env,
             capture_output=True,

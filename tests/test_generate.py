@@ -109,7 +109,7 @@ def test_rate_limit_backs_off_using_retry_after(
     monkeypatch: pytest.MonkeyPatch, first_article: Article, first_payload: dict[str, Any]
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("briefing._calls.sleep", waits.append)
+    monkeypatch.setattr("briefing.extract.call.sleep", waits.append)
     fake = FakeModel(
         [
             HTTPFailure(429, {"retry-after": "7"}),
@@ -174,7 +174,7 @@ def test_environment_configures_client_and_model(
     with pytest.raises(TransportError, match=r"127\.0\.0\.1:9"):
         generate_brief(first_article, transport_retries=0)
     fake = FakeModel([{"headline": "h"}])
-    monkeypatch.setattr("briefing._generate.client_from_env", fake.client)
+    monkeypatch.setattr("briefing.extract.core.client_from_env", fake.client)
     with pytest.raises(RetriesExhaustedError):
         generate_brief(first_article, max_retries=0)
     assert fake.requests[0]["model"] == "local-model"

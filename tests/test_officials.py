@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from briefing._models import Evidence
-from briefing._officials import merge_officials
+from briefing.models import Evidence
+from briefing.ground.people import merge_officials
 
 
 def entry(*names: str, title: str | None = None, start: int = 0) -> tuple:  # type: ignore[type-arg]

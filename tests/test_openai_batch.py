@@ -19,7 +19,7 @@ from briefing import (
     TransportError,
     generate_brief,
 )
-from briefing import _openai_batch as ob
+from briefing import openai_batch as ob
 from briefing.testing import Answer, FakeModel, HTTPFailure, Reply
 
 from .batchkit import ARTICLES, seed_model, seed_of

@@ -13,10 +13,10 @@ import httpx2
 import openai
 import pytest
 
-import briefing._pace
+import briefing.batch.pace
 from briefing import BudgetExceededError, agenerate_briefs, generate_briefs
-from briefing._models import Usage
-from briefing._pace import Pacer, Ticket, collector_spared
+from briefing.models import Usage
+from briefing.batch.pace import Pacer, Ticket, collector_spared
 from briefing.testing import FakeModel
 
 from .batchkit import seed_model
@@ -215,7 +215,7 @@ def test_a_sync_client_runs_concurrency_articles_at_once_in_threads() -> None:
 def test_a_response_is_charged_before_its_slot_passes_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Checks wait their turn (here a long pause before each); the budget must not: once the
     first answer has spent the budget, no article may take the freed slot and start."""
-    monkeypatch.setattr(briefing._pace, "CHECK_PAUSE", 0.2)
+    monkeypatch.setattr(briefing.batch.pace, "CHECK_PAUSE", 0.2)
     fake = seed_model()
 
     async def collect() -> list[Any]:

@@ -22,6 +22,6 @@ def test_wheel_ships_prompts_templates_and_types(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     prompts = {p.name for p in (ROOT / "prompts").iterdir()}
     assert {f"briefing/prompts/{name}" for name in prompts} <= names
-    assert "briefing/templates/brief.md.j2" in names
+    assert "briefing/render/templates/brief.md.j2" in names
     assert "briefing/py.typed" in names
     assert not any(n.startswith(("tests/", "cassettes/")) for n in names)

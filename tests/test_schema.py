@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from briefing import generate_brief
-from briefing._schema import Extraction
+from briefing.extract.schema import Extraction
 from briefing.testing import FakeModel
 
 # Keywords OpenAI's strict mode accepts (structured outputs, "supported schemas").

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from briefing import Brief, load_article
-from briefing._cassettes import SCRUBBED_HEADERS, provenance, replay
+from briefing.replay.cassettes import SCRUBBED_HEADERS, provenance, replay
 
 from .conftest import CASSETTES, FIRST_SEED, SEEDS, authored
 

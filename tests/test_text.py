@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from briefing import Article, InputError, load_article
-from briefing._article import MAX_FILE_BYTES
-from briefing._text import guess_language, html_to_text
+from briefing.load.article import MAX_FILE_BYTES
+from briefing.load.text import guess_language, html_to_text
 
 PAGE = """<!DOCTYPE html><html><head><title>Vienna &amp; the Accord</title>
 <style>p { color: red }</style><script>track("visit")</script></head>

@@ -3,8 +3,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from briefing._schema import Extraction
-from briefing._verify import _fold_runs, _fold_whole, locate, problems, quote_problem
+from briefing.extract.schema import Extraction
+from briefing.ground.quotes import _fold_runs, _fold_whole, locate, problems, quote_problem
 
 from .conftest import SEEDS
 
@@ -110,7 +110,7 @@ def test_quotes_and_names_match_whole_words_only() -> None:
     assert locate("agreed on the terms of the pact", text) is None
     assert locate("disagreed on the terms of the pact", text) is not None
     assert locate("likely to be signed soon", text) is None
-    from briefing._verify import mentioned
+    from briefing.ground.quotes import mentioned
 
     assert not mentioned("Ran", text) and mentioned("Iran", text)
 

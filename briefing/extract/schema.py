@@ -271,7 +271,7 @@ class Extraction(_Draft):
         validation context, reject every ungrounded quote and broken rule at once, so that
         instructor re-asks and one re-ask can fix them all. `{"grounding": False}` in the
         context checks the schema alone."""
-        from briefing._verify import problems
+        from briefing.ground.quotes import problems
 
         context = info.context if isinstance(info.context, dict) else {}
         if context.get("grounding") is False:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import jinja2
 
-from briefing._schema import Extraction
+from briefing.extract.schema import Extraction
 
 
 @cache
 def prompts_dir() -> Path:
     """`briefing/prompts` in a wheel; the repository's top-level `prompts/` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "prompts", here.parent / "prompts"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "prompts", package.parent / "prompts"):
         if (candidate / "system.j2").is_file():
             return candidate
     raise FileNotFoundError("briefing's prompt files are missing from the installation")

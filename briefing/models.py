@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from briefing._article import Article
-from briefing._dates import Precision
-from briefing._schema import AgreementKind, AgreementStatus, ClaimKind, Tense
+from briefing.load.article import Article
+from briefing.ground.dates import Precision
+from briefing.extract.schema import AgreementKind, AgreementStatus, ClaimKind, Tense
 
 ItemKind = Literal["key_point", "agreement", "official", "claim"]
 
@@ -133,13 +133,13 @@ class Brief(_Model):
 
     def to_markdown(self, *, templates: str | os.PathLike[str] | None = None) -> str:
         """The Markdown briefing; `templates` is a folder whose `brief.md.j2` overrides ours."""
-        from briefing._render import render_markdown
+        from briefing.render.page import render_markdown
 
         return render_markdown(self, templates=templates)
 
     def to_html(self, *, templates: str | os.PathLike[str] | None = None) -> str:
         """One self-contained HTML page: no script, no external request, print-friendly."""
-        from briefing._render import render_html
+        from briefing.render.page import render_html
 
         return render_html(self, templates=templates)
 
@@ -152,7 +152,7 @@ class Brief(_Model):
 
     def tables(self) -> dict[str, Any]:
         """Officials, agreements, claims and key points as pandas DataFrames (`[tables]` extra)."""
-        from briefing._tables import tables
+        from briefing.render.tables import tables
 
         return tables(self)
 
@@ -160,6 +160,6 @@ class Brief(_Model):
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        from briefing._render import render_html
+        from briefing.render.page import render_html
 
         return render_html(self, fragment=True)

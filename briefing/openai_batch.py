@@ -51,24 +51,24 @@ from typing import Any
 import openai
 from openai.types import Batch
 
-from briefing._article import Article
-from briefing._batch import BriefResult, _label
-from briefing._config import ModeName
-from briefing._errors import (
+from briefing.load.article import Article
+from briefing.batch.run import BriefResult, _label
+from briefing.extract.settings import ModeName
+from briefing.errors import (
     BriefingError,
     ConfigurationError,
     InputError,
     TransportError,
 )
-from briefing._generate import (
+from briefing.extract.core import (
     DEFAULT_ARTICLE_TOKENS,
     ArticleLike,
     as_article,
     library_version,
 )
-from briefing._models import Brief
-from briefing._openai_batch_wire import BATCH_DISCOUNT as BATCH_DISCOUNT
-from briefing._openai_batch_wire import (
+from briefing.models import Brief
+from briefing.batch.openai_wire import BATCH_DISCOUNT as BATCH_DISCOUNT
+from briefing.batch.openai_wire import (
     BATCH_ENDPOINT,
     FINISHED,
     _api_error,
@@ -80,7 +80,7 @@ from briefing._openai_batch_wire import (
     _Replayer,
     custom_ids,
 )
-from briefing._prompts import prompt_version
+from briefing.extract.prompts import prompt_version
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 MAX_REQUESTS = 50_000  # the Batch API's limits per batch

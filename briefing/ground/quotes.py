@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from briefing._schema import Extraction, evidenced_items
+from briefing.extract.schema import Extraction, evidenced_items
 
 MIN_QUOTE_CHARS = 10
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Literal
 
 import jinja2
 
-from briefing._errors import ConfigurationError
+from briefing.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from briefing._models import Brief, DateValue, Evidence
+    from briefing.models import Brief, DateValue, Evidence
 
 TemplateDir = str | os.PathLike[str] | None
 
@@ -54,7 +54,7 @@ def _safe_url(url: str | None) -> str | None:
 
 @cache
 def _environment(folder: str | None, flavour: Literal["md", "html"]) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("briefing", "templates")]
+    loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("briefing.render", "templates")]
     if folder is not None:
         loaders.insert(0, jinja2.FileSystemLoader(folder))
     env = jinja2.Environment(
@@ -94,7 +94,7 @@ def render_markdown(brief: Brief, *, templates: TemplateDir = None) -> str:
 def render_html(brief: Brief, *, templates: TemplateDir = None, fragment: bool = False) -> str:
     """A self-contained page (inline CSS, no script, no external request), or the fragment
     for notebooks, whose CSS is scoped to the briefing's own element."""
-    from briefing._html import article_paragraphs, item_refs
+    from briefing.render.segments import article_paragraphs, item_refs
 
     refs = item_refs(brief)
     page = _render(

@@ -14,12 +14,12 @@ import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 
-from briefing._article import Article, load_article
-from briefing._batch import BriefResult, BudgetExceededError, generate_briefs
-from briefing._cache import BriefCache
-from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
-from briefing._errors import BriefingError, ConfigurationError, UserError
-from briefing._models import Brief, Usage
+from briefing.load.article import Article, load_article
+from briefing.batch.run import BriefResult, BudgetExceededError, generate_briefs
+from briefing.batch.cache import BriefCache
+from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
+from briefing.errors import BriefingError, ConfigurationError, UserError
+from briefing.models import Brief, Usage
 
 EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2
 ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
@@ -108,7 +108,7 @@ def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResul
 
 
 def _replayed(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResult]:
-    from briefing._cassettes import cassette_dirs, describe, find_cassette, provenance, replay
+    from briefing.replay.cassettes import cassette_dirs, describe, find_cassette, provenance, replay
 
     dirs = [options.cassettes] if options.cassettes else cassette_dirs()
     why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"

@@ -23,12 +23,12 @@ import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from briefing._article import Article, load_article
-from briefing._config import DEFAULT_MODEL, ModeName
-from briefing._errors import ConfigurationError
-from briefing._generate import generate_brief
-from briefing._models import Brief
-from briefing._prompts import prompt_version
+from briefing.load.article import Article, load_article
+from briefing.extract.settings import DEFAULT_MODEL, ModeName
+from briefing.errors import ConfigurationError
+from briefing.extract.core import generate_brief
+from briefing.models import Brief
+from briefing.extract.prompts import prompt_version
 from briefing.testing import Reply, completion_envelope
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -166,7 +166,7 @@ def describe(prov: dict[str, Any]) -> str:
 def cassette_dirs() -> list[Path]:
     """Where to look for cassettes: $BRIEFING_CASSETTE_DIR, ./cassettes, the source checkout's."""
     dirs = [Path(p) for p in [os.environ.get(ENV_CASSETTE_DIR)] if p]
-    dirs += [Path.cwd() / "cassettes", Path(__file__).resolve().parent.parent / "cassettes"]
+    dirs += [Path.cwd() / "cassettes", Path(__file__).resolve().parents[2] / "cassettes"]
     unique: dict[Path, Path] = {}
     for folder in dirs:
         unique.setdefault(folder.resolve(), folder)

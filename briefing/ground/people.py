@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
 
-from briefing._models import Evidence, Official
+from briefing.models import Evidence, Official
 
 HONORIFICS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "general", "lt", "col", "colonel", "maj", "adm",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from briefing._errors import ConfigurationError
+from briefing.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from briefing._models import Brief, Evidence
+    from briefing.models import Brief, Evidence
 
 
 def _evidence_columns(evidence: list[Evidence]) -> dict[str, Any]:

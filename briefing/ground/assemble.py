@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from briefing._article import Article
-from briefing._dates import resolve_date
-from briefing._merge import dedupe_agreements, dedupe_claims, dedupe_key_points
-from briefing._models import (
+from briefing.load.article import Article
+from briefing.ground.dates import resolve_date
+from briefing.ground.dedupe import dedupe_agreements, dedupe_claims, dedupe_key_points
+from briefing.models import (
     Agreement,
     Brief,
     Claim,
@@ -18,8 +18,8 @@ from briefing._models import (
     RunRecord,
     Unverified,
 )
-from briefing._officials import merge_officials
-from briefing._schema import (
+from briefing.ground.people import merge_officials
+from briefing.extract.schema import (
     AgreementDraft,
     ClaimDraft,
     DateMention,
@@ -27,7 +27,7 @@ from briefing._schema import (
     KeyPointDraft,
     OfficialDraft,
 )
-from briefing._verify import item_problems, locate
+from briefing.ground.quotes import item_problems, locate
 
 _KINDS: dict[type[Any], ItemKind] = {
     KeyPointDraft: "key_point",

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
-from briefing._models import Usage
+from briefing.models import Usage
 
 CHECK_PAUSE = 0.0003  # seconds; measured best among 0, 0.3 ms, 1 ms and 4 or 10 bare yields
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import instructor
 import openai
 
-from briefing._errors import ConfigurationError
+from briefing.errors import ConfigurationError
 
 DEFAULT_MODEL = "gpt-4.1-mini"
 ENV_KEY = "OPENAI_API_KEY"

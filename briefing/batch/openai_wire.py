@@ -12,24 +12,24 @@ import httpx2
 import openai
 from openai.types import Batch
 
-from briefing._article import Article
-from briefing._batch import _label
-from briefing._calls import _transient, redact
-from briefing._chunk import split_article
-from briefing._config import ENV_KEY, ModeName
-from briefing._errors import (
+from briefing.load.article import Article
+from briefing.batch.run import _label
+from briefing.extract.call import _transient, redact
+from briefing.extract.chunk import split_article
+from briefing.extract.settings import ENV_KEY, ModeName
+from briefing.errors import (
     BriefingError,
     ConfigurationError,
     InputError,
     ModelError,
     TransportError,
 )
-from briefing._generate import (
+from briefing.extract.core import (
     ArticleLike,
     as_article,
     generate_brief,
 )
-from briefing._models import Brief
+from briefing.models import Brief
 from briefing.testing import Reply, completion_envelope
 
 BATCH_ENDPOINT: Final = "/v1/chat/completions"

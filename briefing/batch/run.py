@@ -19,14 +19,14 @@ from typing import Any
 
 import openai
 
-from briefing._article import Article
-from briefing._cache import BriefCache
-from briefing._config import ModeName, async_client_from_env
-from briefing._cost import cost_of, price_for
-from briefing._errors import BriefingError, ConfigurationError
-from briefing._generate import ArticleLike, agenerate_brief, as_article, generate_brief
-from briefing._models import Brief, Usage
-from briefing._pace import Pacer, Ticket, collector_spared, current_ticket
+from briefing.load.article import Article
+from briefing.batch.cache import BriefCache
+from briefing.extract.settings import ModeName, async_client_from_env
+from briefing.pricing import cost_of, price_for
+from briefing.errors import BriefingError, ConfigurationError
+from briefing.extract.core import ArticleLike, agenerate_brief, as_article, generate_brief
+from briefing.models import Brief, Usage
+from briefing.batch.pace import Pacer, Ticket, collector_spared, current_ticket
 
 
 class BudgetExceededError(BriefingError):

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from briefing._cli_batch import add_batch_parser
-from briefing._cli_brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
-from briefing._config import ENV_BASE_URL, ENV_KEY, ENV_MODEL
-from briefing._errors import BriefingError, ModelError, UserError
+from briefing.cli.batch import add_batch_parser
+from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
+from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
+from briefing.errors import BriefingError, ModelError, UserError
 
 EXIT_INTERRUPTED = 130
 SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "schema"}
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from briefing._generate import library_version
+    from briefing.extract.core import library_version
 
     parser = argparse.ArgumentParser(
         prog="briefing",
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cache(options: argparse.Namespace) -> int:
-    from briefing._cache import BriefCache
+    from briefing.batch.cache import BriefCache
 
     store = BriefCache(options.cache_dir)
     if options.action == "clear":
@@ -101,8 +101,8 @@ def _cache(options: argparse.Namespace) -> int:
 
 
 def _cassettes(options: argparse.Namespace) -> int:
-    from briefing._cassettes import author, record
-    from briefing._config import client_from_env, settings_for
+    from briefing.replay.cassettes import author, record
+    from briefing.extract.settings import client_from_env, settings_for
 
     files = options.files or sorted(Path("seeds").glob("*.txt"))
     if not files:
@@ -133,7 +133,7 @@ def _cassettes(options: argparse.Namespace) -> int:
 
 
 def _schema(options: argparse.Namespace) -> int:
-    from briefing._models import Brief
+    from briefing.models import Brief
 
     print(json.dumps(Brief.model_json_schema(), indent=2))
     return EXIT_OK

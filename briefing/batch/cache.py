@@ -13,10 +13,10 @@ import os
 from functools import cache
 from pathlib import Path
 
-from briefing._article import Article
-from briefing._config import Settings
-from briefing._models import Brief
-from briefing._prompts import prompt_version
+from briefing.load.article import Article
+from briefing.extract.settings import Settings
+from briefing.models import Brief
+from briefing.extract.prompts import prompt_version
 
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
 

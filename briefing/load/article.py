@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from briefing._errors import InputError
-from briefing._text import guess_language, html_to_text, looks_like_html
+from briefing.errors import InputError
+from briefing.load.text import guess_language, html_to_text, looks_like_html
 
 MAX_ARTICLE_CHARS = 200_000
 MAX_FILE_BYTES = 5_000_000  # checked before reading: a saved news page is far smaller

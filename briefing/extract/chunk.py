@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from briefing._article import Article
-from briefing._merge import dedupe_agreements, dedupe_claims, dedupe_key_points
-from briefing._models import Brief, Evidence, Usage
-from briefing._officials import merge_officials
+from briefing.load.article import Article
+from briefing.ground.dedupe import dedupe_agreements, dedupe_claims, dedupe_key_points
+from briefing.models import Brief, Evidence, Usage
+from briefing.ground.people import merge_officials
 
 CHARS_PER_TOKEN = 4  # a deliberate over-estimate of English text per token
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", re.DOTALL)

@@ -15,10 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-from briefing._cli_brief import EXIT_OK, UsageError, emit, expand, report_failure
-from briefing._config import ENV_KEY, ModeName
-from briefing._errors import InputError
-from briefing._generate import DEFAULT_ARTICLE_TOKENS
+from briefing.cli.brief import EXIT_OK, UsageError, emit, expand, report_failure
+from briefing.extract.settings import ENV_KEY, ModeName
+from briefing.errors import InputError
+from briefing.extract.core import DEFAULT_ARTICLE_TOKENS
 
 
 def add_batch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,8 +66,8 @@ def add_batch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _submit(options: argparse.Namespace) -> int:
-    from briefing._config import client_from_env
-    from briefing._openai_batch import submit, write_requests
+    from briefing.extract.settings import client_from_env
+    from briefing.openai_batch import submit, write_requests
 
     client = client_from_env()
     ids = write_requests(
@@ -91,8 +91,8 @@ def _submit(options: argparse.Namespace) -> int:
 def _status(options: argparse.Namespace) -> int:
     import openai
 
-    from briefing._config import client_from_env
-    from briefing._openai_batch_wire import _api_error
+    from briefing.extract.settings import client_from_env
+    from briefing.batch.openai_wire import _api_error
 
     client = client_from_env()
     try:
@@ -106,8 +106,8 @@ def _status(options: argparse.Namespace) -> int:
 
 
 def _collect(options: argparse.Namespace) -> int:
-    from briefing._config import client_from_env
-    from briefing._openai_batch import collect, wait
+    from briefing.extract.settings import client_from_env
+    from briefing.openai_batch import collect, wait
 
     model, mode = submitted_settings(options.requests)
     files = expand(options.files)

@@ -24,9 +24,9 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from briefing._article import Article
-from briefing._config import ENV_KEY, ENV_MODEL, Settings
-from briefing._errors import (
+from briefing.load.article import Article
+from briefing.extract.settings import ENV_KEY, ENV_MODEL, Settings
+from briefing.errors import (
     BriefingError,
     ConfigurationError,
     InputError,
@@ -35,8 +35,8 @@ from briefing._errors import (
     RetriesExhaustedError,
     TransportError,
 )
-from briefing._models import Usage
-from briefing._schema import Extraction
+from briefing.models import Usage
+from briefing.extract.schema import Extraction
 
 MAX_RETRY_AFTER = 60.0
 
@@ -230,7 +230,7 @@ def _describe(failure: BaseException) -> str:
 def _best_output(outputs: list[str | None], article: Article) -> Extraction | None:
     """Of the outputs that fit the schema, the one with the fewest grounding problems (the
     newest on a tie): re-asks ran out on grounding alone, so its bad items will be dropped."""
-    from briefing._verify import problems
+    from briefing.ground.quotes import problems
 
     best: tuple[int, Extraction] | None = None
     for raw in reversed(outputs):

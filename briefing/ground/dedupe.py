@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
-from briefing._models import Agreement, Claim, Evidence, KeyPoint
+from briefing.models import Agreement, Claim, Evidence, KeyPoint
 
 T = TypeVar("T", Agreement, Claim, KeyPoint)
 

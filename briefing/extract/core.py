@@ -29,11 +29,11 @@ from instructor.v2.core.function_calls import response_schema
 from openai.types.chat import ChatCompletion
 from tenacity import AsyncRetrying, Retrying
 
-from briefing import _calls
-from briefing._article import Article
-from briefing._assemble import assemble
-from briefing._cache import BriefCache
-from briefing._calls import (
+from briefing.extract import call as _calls
+from briefing.load.article import Article
+from briefing.ground.assemble import assemble
+from briefing.batch.cache import BriefCache
+from briefing.extract.call import (
     Calls,
     NotACompletion,
     _raw_output,
@@ -41,20 +41,20 @@ from briefing._calls import (
     recover,
     transport_policy,
 )
-from briefing._chunk import merge_parts, split_article
-from briefing._config import (
+from briefing.extract.chunk import merge_parts, split_article
+from briefing.extract.settings import (
     ModeName,
     Settings,
     async_client_from_env,
     client_from_env,
     settings_for,
 )
-from briefing._cost import cost_of
-from briefing._errors import ConfigurationError, InputError
-from briefing._models import Brief, RunRecord
-from briefing._pace import charge, checked, request_slot
-from briefing._prompts import prompt_version, render
-from briefing._schema import Extraction, grounding_article
+from briefing.pricing import cost_of
+from briefing.errors import ConfigurationError, InputError
+from briefing.models import Brief, RunRecord
+from briefing.batch.pace import charge, checked, request_slot
+from briefing.extract.prompts import prompt_version, render
+from briefing.extract.schema import Extraction, grounding_article
 
 DEFAULT_TIMEOUT = 120.0
 # Wrapped once, so instructor's schema cache hits instead of rebuilding the schema each call;
@@ -339,7 +339,7 @@ def _timed_out(client: openai.OpenAI | openai.AsyncOpenAI) -> openai.APITimeoutE
 
 def as_article(article: ArticleLike) -> Article:
     """Accept an Article, a path (also as a one-line string naming a file), or text."""
-    from briefing._article import load_article
+    from briefing.load.article import load_article
 
     if isinstance(article, Article):
         return article

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from briefing._models import Usage
+from briefing.models import Usage
 
 
 @dataclass(frozen=True)
