@@ -118,8 +118,8 @@ def breakdown(seeds: list[Seed], repeats: int) -> list[tuple[str, list[float]]]:
     """Pieces of the per-article work, each timed alone (no profiler inflation); milliseconds,
     one median per seed. Uses private functions of briefing and instructor 1.17, so a piece
     that no longer exists is skipped."""
-    from briefing.ground.assemble import assemble
     from briefing.extract.core import build_messages, library_version
+    from briefing.ground.assemble import assemble
     from briefing.ground.quotes import problems
 
     pieces: list[tuple[str, Callable[[_Raw, Any, Any], Callable[[], Any]]]] = []

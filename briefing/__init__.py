@@ -1,16 +1,17 @@
 """briefing: grounded analyst briefings from news articles.
 
 Every agreement, official and claim in a Brief carries verbatim evidence that code found in the
-article; what the model proposed but could not be grounded is listed in `brief.record.unverified`.
+article; what the model proposed but could not be grounded is listed in `brief.record.unverified`,
+and `brief.record.items` says where every proposed item ended. The OpenAI Batch API lives in
+the `briefing.openai_batch` namespace; the fake model for tests in `briefing.testing`.
 """
 
-from briefing.load.article import Article, load_article
-from briefing.batch.run import BriefResult, BudgetExceededError, agenerate_briefs, generate_briefs
+from briefing import openai_batch
 from briefing.batch.cache import BriefCache
-from briefing.replay.cassettes import replay as replay_brief
-from briefing.pricing import PRICES, Price
+from briefing.batch.run import BriefResult, agenerate_briefs, generate_briefs
 from briefing.errors import (
     BriefingError,
+    BudgetExceededError,
     ConfigurationError,
     InputError,
     ModelError,
@@ -20,6 +21,8 @@ from briefing.errors import (
     UserError,
 )
 from briefing.extract.core import agenerate_brief, generate_brief
+from briefing.ground.dates import resolve_date
+from briefing.load.article import Article, load_article
 from briefing.models import (
     Agreement,
     Brief,
@@ -32,15 +35,10 @@ from briefing.models import (
     Unverified,
     Usage,
 )
-from briefing.openai_batch import collect as collect_batch
-from briefing.openai_batch import run_batch
-from briefing.openai_batch import submit as submit_batch
-from briefing.openai_batch import wait as wait_batch
-from briefing.openai_batch import write_requests as write_batch_requests
-from briefing.batch.openai_wire import BATCH_DISCOUNT
+from briefing.pricing import PRICES, Price
+from briefing.replay.cassettes import replay as replay_brief
 
 __all__ = [
-    "BATCH_DISCOUNT",
     "PRICES",
     "Agreement",
     "Article",
@@ -67,13 +65,10 @@ __all__ = [
     "UserError",
     "agenerate_brief",
     "agenerate_briefs",
-    "collect_batch",
     "generate_brief",
     "generate_briefs",
     "load_article",
+    "openai_batch",
     "replay_brief",
-    "run_batch",
-    "submit_batch",
-    "wait_batch",
-    "write_batch_requests",
+    "resolve_date",
 ]

@@ -1,4 +1,18 @@
-"""One exception root, the user's mistakes apart from the model's."""
+"""One exception root, the user's mistakes apart from the model's or the endpoint's.
+
+    BriefingError
+    ├── UserError                  the caller can fix it
+    │   ├── InputError             the article (text, file, metadata) cannot be briefed as given
+    │   └── ConfigurationError     no usable client, model, endpoint or option; names the setting
+    ├── ModelError                 the model or its endpoint failed
+    │   ├── TransportError         the endpoint kept failing after backoff (429, 5xx, timeouts)
+    │   └── OutputError            the output could not be used (cut off, refused, unreadable)
+    │       └── RetriesExhaustedError   every re-ask still failed
+    └── BudgetExceededError        a batch's cost or token budget was reached before this article
+
+Errors from the model carry what was spent (`attempts`, `last_output`, `usage`), so a failed run
+can still be accounted for.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +32,7 @@ class InputError(UserError, ValueError):
 
 
 class ConfigurationError(UserError):
-    """No usable client, model or endpoint; the message names the setting to change."""
+    """No usable client, model, endpoint or option; the message names the setting to change."""
 
 
 class ModelError(BriefingError):
@@ -28,25 +42,22 @@ class ModelError(BriefingError):
 class TransportError(ModelError):
     """The endpoint kept failing (rate limits, server errors, timeouts) after the backoff."""
 
-    def __init__(self, message: str, *, attempts: int, status_code: int | None = None) -> None:
+    def __init__(self, message: str, *, attempts: int = 0, status_code: int | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.status_code = status_code
 
 
 class OutputError(ModelError):
-    """The model's output could not be used (truncated, refused, or not the schema).
-
-    Carries what was spent, so a failed run can still be accounted for.
-    """
+    """The model's output could not be used (truncated, refused, or unreadable)."""
 
     def __init__(
         self,
         message: str,
         *,
-        attempts: int,
-        last_output: str | None,
-        usage: Any,
+        attempts: int = 0,
+        last_output: str | None = None,
+        usage: Any = None,
         errors: list[str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -57,4 +68,14 @@ class OutputError(ModelError):
 
 
 class RetriesExhaustedError(OutputError):
-    """Every re-ask still failed validation; `errors` holds the last validation errors."""
+    """Every re-ask still failed; `errors` holds the last problems."""
+
+
+class BudgetExceededError(BriefingError):
+    """The batch's cost or token budget was reached before this article was started."""
+
+
+def by_name(name: str) -> type[BriefingError]:
+    """The error class called `name` (for results read back from a log), else the root."""
+    found = globals().get(name)
+    return found if isinstance(found, type) and issubclass(found, BriefingError) else BriefingError

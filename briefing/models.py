@@ -8,11 +8,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from briefing.load.article import Article
+from briefing.extract.schema import (
+    AgreementKind,
+    AgreementRole,
+    AgreementStatus,
+    ClaimKind,
+    ItemKind,
+    Tense,
+)
 from briefing.ground.dates import Precision
-from briefing.extract.schema import AgreementKind, AgreementStatus, ClaimKind, Tense
+from briefing.load.article import Article
 
-ItemKind = Literal["key_point", "agreement", "official", "claim"]
+Fate = Literal["kept", "repaired", "dropped", "folded", "merged"]
 
 
 class _Model(BaseModel):
@@ -50,6 +57,7 @@ class Agreement(_Model):
     parties: list[str]
     signatories: list[str]
     status: AgreementStatus
+    role: AgreementRole = "reported"
     date: DateValue | None
     place: str | None
     subjects: list[str]
@@ -79,12 +87,14 @@ class Usage(_Model):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cached_tokens: int = Field(0, description="Prompt tokens the endpoint served from its cache.")
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
         )
 
 
@@ -95,6 +105,17 @@ class Unverified(_Model):
     label: str
     reasons: list[str]
     proposed: dict[str, Any] = Field(description="The model's item as it proposed it.")
+
+
+class ItemFate(_Model):
+    """Where one item the model proposed ended: nothing leaves the pipeline without one."""
+
+    kind: ItemKind
+    ref: str = Field(description="Its place in the model's answer, e.g. 'claims[3]'.")
+    label: str
+    fate: Fate
+    into: str | None = Field(None, description="The item it was folded or merged into.")
+    reason: str | None = None
 
 
 class RunRecord(_Model):
@@ -113,6 +134,11 @@ class RunRecord(_Model):
         ),
     )
     unverified: list[Unverified] = []
+    items: list[ItemFate] = Field([], description="Every proposed item and where it ended.")
+    repairs: int = Field(0, description="Repair requests sent for items that failed checks.")
+    replayed: bool = Field(
+        False, description="Answered from a cassette: tokens are the recording's, nothing spent."
+    )
     notes: list[str] = []
     created: dt.datetime
     library_version: str

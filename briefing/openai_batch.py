@@ -51,22 +51,6 @@ from typing import Any
 import openai
 from openai.types import Batch
 
-from briefing.load.article import Article
-from briefing.batch.run import BriefResult, _label
-from briefing.extract.settings import ModeName
-from briefing.errors import (
-    BriefingError,
-    ConfigurationError,
-    InputError,
-    TransportError,
-)
-from briefing.extract.core import (
-    DEFAULT_ARTICLE_TOKENS,
-    ArticleLike,
-    as_article,
-    library_version,
-)
-from briefing.models import Brief
 from briefing.batch.openai_wire import BATCH_DISCOUNT as BATCH_DISCOUNT
 from briefing.batch.openai_wire import (
     BATCH_ENDPOINT,
@@ -80,7 +64,20 @@ from briefing.batch.openai_wire import (
     _Replayer,
     custom_ids,
 )
+from briefing.batch.run import BriefResult
+from briefing.batch.run import label as _label
+from briefing.errors import (
+    BriefingError,
+    ConfigurationError,
+    InputError,
+    TransportError,
+)
+from briefing.extract.core import ArticleLike
 from briefing.extract.prompts import prompt_version
+from briefing.extract.settings import DEFAULT_ARTICLE_TOKENS, ModeName
+from briefing.load.article import Article, as_article
+from briefing.models import Brief
+from briefing.version import library_version
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 MAX_REQUESTS = 50_000  # the Batch API's limits per batch
@@ -289,7 +286,7 @@ def collect(
     return results
 
 
-def run_batch(
+def run(
     articles: Iterable[ArticleLike],
     client: openai.OpenAI,
     *,

@@ -6,9 +6,7 @@ real client, instructor and our retry code; only the network is replaced.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,16 +14,9 @@ from typing import Any
 import httpx2
 import openai
 
+from briefing.replay.envelope import Reply, completion_envelope
+
 FAKE_BASE_URL = "http://fake-model.invalid/v1"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer: a payload (dict, sent as the tool call or JSON content) or raw text."""
-
-    payload: dict[str, Any] | str
-    finish_reason: str = "stop"
-    refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,8 @@ class FakeModel:
         elif self._queue:
             answer = self._queue.pop(0)
         else:
-            raise AssertionError(f"FakeModel got request {len(self.requests)} with no answer left")
+            message = f"FakeModel got request {len(self.requests)} with no answer left"
+            return httpx2.Response(400, json={"error": {"message": message, "type": "fake"}})
         if isinstance(answer, Exception):
             raise answer
         if isinstance(answer, HTTPFailure):
@@ -95,48 +87,3 @@ class FakeModel:
         return openai.AsyncOpenAI(
             **{**settings, **options}, http_client=httpx2.AsyncClient(transport=transport)
         )
-
-
-def completion_envelope(request: dict[str, Any], reply: Reply, *, model: str) -> dict[str, Any]:
-    """A chat.completion answering `request`: a tool call when tools were offered, else content.
-
-    Token counts are estimates (characters / 4), since nothing here runs a tokenizer.
-    """
-    text = reply.payload if isinstance(reply.payload, str) else json.dumps(reply.payload)
-    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": reply.refusal}
-    tools = request.get("tools") or []
-    if reply.refusal:
-        pass
-    elif tools:
-        message["tool_calls"] = [
-            {
-                "id": f"call_{len(text)}",
-                "type": "function",
-                "function": {"name": tools[0]["function"]["name"], "arguments": text},
-            }
-        ]
-    else:
-        message["content"] = text
-    prompt_tokens = len(json.dumps(request.get("messages", []))) // 4 + len(json.dumps(tools)) // 4
-    completion_tokens = max(len(text) // 4, 1)
-    return {
-        "id": "chatcmpl-fake-" + hashlib.sha256(text.encode()).hexdigest()[:12],
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": "tool_calls"
-                if tools and reply.finish_reason == "stop"
-                else reply.finish_reason,
-                "logprobs": None,
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }

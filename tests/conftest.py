@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,21 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_MODEL", "BRIEFING_CASSETTE_DIR"):
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+def recorder(waits: list[float]) -> Callable[[float], Awaitable[None]]:
+    """A backoff pause that records its length instead of waiting (a fake clock)."""
+
+    async def pause(seconds: float) -> None:
+        waits.append(seconds)
+
+    return pause
+
+
+@pytest.fixture(autouse=True)
+def _no_real_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff is behaviour, not time: tests never sleep through it."""
+    monkeypatch.setattr("briefing.extract.call.sleep", recorder([]))
 
 
 @pytest.fixture(autouse=True)

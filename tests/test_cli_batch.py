@@ -10,8 +10,8 @@ import pytest
 
 import briefing.extract.settings
 from briefing import openai_batch as ob
-from briefing.cli.main import main
 from briefing.cli.batch import submitted_settings
+from briefing.cli.main import main
 from briefing.testing import Answer, HTTPFailure
 
 from .batchkit import seed_of

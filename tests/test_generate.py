@@ -21,6 +21,8 @@ from briefing import (
 )
 from briefing.testing import FakeModel, HTTPFailure, Reply
 
+from .conftest import recorder
+
 OPENAI = "https://api.openai.com/v1"
 
 
@@ -32,17 +34,73 @@ def with_bad_quote(
     return bad
 
 
-def test_ungrounded_quote_is_reasked_naming_the_quote(
+def fix(group: str, ref: str, item: dict[str, Any] | None) -> dict[str, Any]:
+    """A repair answer: one item of `group` fixed (or withdrawn with None)."""
+    return {group: [{"ref": ref, "withdraw": item is None, "item": item}]}
+
+
+def test_ungrounded_quote_is_repaired_by_a_short_request_naming_only_that_item(
     first_article: Article, first_payload: dict[str, Any]
 ) -> None:
-    fake = FakeModel([with_bad_quote(first_payload), first_payload])
+    fake = FakeModel(
+        [
+            with_bad_quote(first_payload),
+            fix("officials", "officials[1]", first_payload["officials"][1]),
+        ]
+    )
     brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
-    assert brief.record.attempts == 2
+    assert brief.record.attempts == 2 and brief.record.repairs == 1
     assert brief.record.unverified == []
-    reask = json.dumps(fake.requests[1]["messages"][2:])
-    assert "Radan signed a treaty in Paris" in reask
-    assert "officials[1]" in reask
+    repair = json.dumps(fake.requests[1]["messages"])
+    assert "Radan signed a treaty in Paris" in repair and "officials[1]" in repair
+    assert "Viktor Zolotov" in repair  # the closest passage of the article is shown
+    assert first_article.text[:300] not in repair  # the article itself is not sent again
+    assert "officials" in fake.requests[1]["tools"][0]["function"]["parameters"]["properties"]
+    assert "claims" not in fake.requests[1]["tools"][0]["function"]["parameters"]["properties"]
     assert "Viktor Zolotov" in [o.name for o in brief.officials]
+    fates = {f.ref: f.fate for f in brief.record.items}
+    assert fates["officials[1]"] == "repaired"
+
+
+def test_one_item_missing_its_evidence_keeps_every_other_item(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    broken = copy.deepcopy(first_payload)
+    del broken["officials"][0]["evidence"]
+    del broken["officials"][0]["other_names"]
+    brief = generate_brief(first_article, client=FakeModel([broken]).client(), max_retries=0)
+    expected = sum(len(first_payload[g]) for g in ("agreements", "claims"))
+    assert len(brief.agreements) + len(brief.claims) == expected
+    [dropped] = brief.record.unverified
+    assert dropped.kind == "official" and "give at least one quote" in dropped.reasons[0]
+    assert len(brief.record.items) == sum(
+        len(first_payload[g]) for g in ("key_points", "agreements", "officials", "claims")
+    )
+
+
+def test_a_repair_that_comes_back_empty_keeps_the_grounded_items(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    fake = FakeModel([with_bad_quote(first_payload), {"officials": []}, {"officials": []}])
+    brief = generate_brief(first_article, client=fake.client(base_url=OPENAI))
+    assert brief.record.attempts == 3  # the repeated empty answer stops the rounds
+    assert len(brief.officials) >= len(first_payload["officials"]) - 2
+    assert [u.label for u in brief.record.unverified] == [
+        f"Official: {first_payload['officials'][1]['name']}"
+    ]
+
+
+def test_a_bare_date_string_is_read_as_its_text_with_tense_unknown(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    payload = copy.deepcopy(first_payload)
+    payload["agreements"][0]["date"] = "on Wednesday"
+    brief = generate_brief(first_article, client=FakeModel([payload]).client(), max_retries=0)
+    assert brief.agreements[0].date is not None
+    assert (brief.agreements[0].date.text, brief.agreements[0].date.tense) == (
+        "on Wednesday",
+        "unknown",
+    )
 
 
 def test_item_still_ungrounded_after_retries_is_dropped_and_reported(
@@ -84,12 +142,12 @@ def test_invented_official_fails_grounding(
 
 
 def test_schema_failures_exhaust_into_a_typed_error(first_article: Article) -> None:
-    fake = FakeModel([{"headline": "only a headline"}, "not json at all", {"bluf": 3}])
+    fake = FakeModel(["not json at all", "[1, 2]", "{broken"])
     with pytest.raises(RetriesExhaustedError) as info:
         generate_brief(first_article, client=fake.client(base_url=OPENAI), max_retries=2)
     error = info.value
     assert error.attempts == 3
-    assert error.last_output == '{"bluf": 3}'
+    assert error.last_output == "{broken"
     assert error.usage.total_tokens > 0
     assert error.errors
     assert "3 attempt(s)" in str(error)
@@ -109,7 +167,7 @@ def test_rate_limit_backs_off_using_retry_after(
     monkeypatch: pytest.MonkeyPatch, first_article: Article, first_payload: dict[str, Any]
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr("briefing.extract.call.sleep", waits.append)
+    monkeypatch.setattr("briefing.extract.call.sleep", recorder(waits))
     fake = FakeModel(
         [
             HTTPFailure(429, {"retry-after": "7"}),
@@ -174,9 +232,9 @@ def test_environment_configures_client_and_model(
     with pytest.raises(TransportError, match=r"127\.0\.0\.1:9"):
         generate_brief(first_article, transport_retries=0)
     fake = FakeModel([{"headline": "h"}])
-    monkeypatch.setattr("briefing.extract.core.client_from_env", fake.client)
-    with pytest.raises(RetriesExhaustedError):
-        generate_brief(first_article, max_retries=0)
+    monkeypatch.setattr("briefing.extract.core.async_client_from_env", fake.async_client)
+    brief = generate_brief(first_article, max_retries=0)
+    assert brief.record.model == "fake-model" and brief.headline == "h"
     assert fake.requests[0]["model"] == "local-model"
     assert fake.requests[0]["response_format"] == {"type": "json_object"}  # not OpenAI: JSON
 
@@ -193,16 +251,25 @@ def test_explicit_model_beats_environment(
 
 def test_async_twin(first_article: Article, first_payload: dict[str, Any]) -> None:
     fake = FakeModel(
-        [HTTPFailure(429, {"retry-after": "0"}), with_bad_quote(first_payload), first_payload]
+        [
+            HTTPFailure(429, {"retry-after": "0"}),
+            with_bad_quote(first_payload),
+            fix("officials", "officials[1]", first_payload["officials"][1]),
+        ]
     )
     brief = asyncio.run(agenerate_brief(first_article, client=fake.async_client(base_url=OPENAI)))
     assert brief.record.attempts == 2 and brief.record.transport_retries == 1
     assert "Viktor Zolotov" in [o.name for o in brief.officials]
 
 
-def test_wrong_client_kind_is_a_configuration_error(first_article: Article) -> None:
-    with pytest.raises(ConfigurationError, match="agenerate_brief"):
-        generate_brief(first_article, client=FakeModel().async_client())  # type: ignore[arg-type]
+def test_either_client_kind_serves_both_entry_points(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    brief = generate_brief(first_article, client=FakeModel([first_payload]).async_client())
+    again = asyncio.run(agenerate_brief(first_article, client=FakeModel([first_payload]).client()))
+    assert brief.officials == again.officials and brief.officials
+    with pytest.raises(ConfigurationError, match=r"openai\.OpenAI or openai\.AsyncOpenAI"):
+        generate_brief(first_article, client="sk-not-a-client")  # type: ignore[arg-type]
 
 
 def test_text_and_paths_are_accepted(first_payload: dict[str, Any], tmp_path: Any) -> None:

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from briefing.models import Evidence
-from briefing.ground.people import merge_officials
+from briefing.ground.people import Entry, merge_officials
+from briefing.models import Evidence, Official
+
+
+def merge(entries: list[Entry]) -> list[Official]:
+    return merge_officials(entries)[0]
 
 
 def entry(*names: str, title: str | None = None, start: int = 0) -> tuple:  # type: ignore[type-arg]
@@ -9,7 +13,7 @@ def entry(*names: str, title: str | None = None, start: int = 0) -> tuple:  # ty
 
 
 def test_surname_only_and_title_mentions_merge_into_the_full_name() -> None:
-    merged = merge_officials(
+    merged = merge(
         [
             entry("Ahmad-Reza Radan", "the newly appointed Iranian Police Chief", title="chief"),
             entry("Radan", start=5),
@@ -24,26 +28,26 @@ def test_surname_only_and_title_mentions_merge_into_the_full_name() -> None:
 
 
 def test_spelling_variants_merge_and_keep_both_spellings() -> None:
-    merged = merge_officials([entry("Sergei Shoigu"), entry("Sergei Shoygu", start=3)])
+    merged = merge([entry("Sergei Shoigu"), entry("Sergei Shoygu", start=3)])
     assert len(merged) == 1
     assert set(merged[0].names) == {"Sergei Shoigu", "Sergei Shoygu"}
 
 
 def test_shared_title_reference_merges() -> None:
-    merged = merge_officials(
+    merged = merge(
         [entry("Ebrahim Raisi", "the Iranian president"), entry("Raisi", "the Iranian president")]
     )
     assert len(merged) == 1
 
 
 def test_honorifics_do_not_split_a_person() -> None:
-    merged = merge_officials([entry("Gen. Mohammad Bagheri"), entry("Mohammad Bagheri")])
+    merged = merge([entry("Gen. Mohammad Bagheri"), entry("Mohammad Bagheri")])
     assert len(merged) == 1
     assert merged[0].name == "Gen. Mohammad Bagheri"
 
 
 def test_different_people_stay_apart() -> None:
-    merged = merge_officials(
+    merged = merge(
         [
             entry("Boris Johnson"),
             entry("Andrew Johnson"),
@@ -66,19 +70,19 @@ def test_different_people_stay_apart() -> None:
 
 
 def test_generic_references_do_not_join_different_people() -> None:
-    merged = merge_officials(
+    merged = merge(
         [entry("Sergei Lavrov", "the minister"), entry("Antony Blinken", "the secretary")]
     )
     assert len(merged) == 2
 
 
 def test_initials_merge_but_different_first_names_do_not() -> None:
-    merged = merge_officials([entry("J. Smith"), entry("John Smith"), entry("Jane Smith")])
+    merged = merge([entry("J. Smith"), entry("John Smith"), entry("Jane Smith")])
     assert [sorted(o.names) for o in merged] == [["J. Smith", "John Smith"], ["Jane Smith"]]
 
 
 def test_a_shared_reference_cannot_join_conflicting_names() -> None:
-    merged = merge_officials(
+    merged = merge(
         [
             entry("Ahmad-Reza Radan", "the police chief"),
             entry("Hossein Ashtari", "the police chief"),
@@ -88,7 +92,7 @@ def test_a_shared_reference_cannot_join_conflicting_names() -> None:
 
 
 def test_patronymics_are_not_surnames() -> None:
-    merged = merge_officials([entry("Mohammed bin Salman"), entry("King Salman")])
+    merged = merge([entry("Mohammed bin Salman"), entry("King Salman")])
     assert len(merged) == 2
 
 
@@ -101,7 +105,7 @@ def test_transliteration_particles_and_suffixes() -> None:
         ("Robert F. Kennedy Jr.", "Kennedy"),
     ]
     for full, variant in pairs:
-        merged = merge_officials([entry(full), entry(variant, start=9)])
+        merged = merge([entry(full), entry(variant, start=9)])
         assert len(merged) == 1, (full, variant)
         assert merged[0].name == full
         assert merged[0].names == [full, variant]

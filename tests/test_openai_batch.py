@@ -154,7 +154,7 @@ def test_round_trip_of_every_seed_equals_briefing_them_directly(
     tmp_path: Path, clock: Clock
 ) -> None:
     api = FakeBatchAPI(by_seed, model=MODEL)
-    results = ob.run_batch(SEEDS, api.client(), model=MODEL, path=tmp_path / "r.jsonl")
+    results = ob.run(SEEDS, api.client(), model=MODEL, path=tmp_path / "r.jsonl")
     assert [r.source for r in results] == [str(p) for p in SEEDS]
     assert api.polls == 3 and len(clock.slept) == 2  # in_progress, finalizing, completed
     assert len(api.answered) == len(SEEDS)
@@ -174,7 +174,7 @@ def test_round_trip_of_every_seed_equals_briefing_them_directly(
 def test_long_article_round_trip_equals_briefing_it_directly(tmp_path: Path) -> None:
     article = ARTICLES[FIRST]
     api = FakeBatchAPI(lambda _: authored(FIRST), model=MODEL)
-    [result] = ob.run_batch([article], api.client(), model=MODEL, max_article_tokens=500)
+    [result] = ob.run([article], api.client(), model=MODEL, max_article_tokens=500)
     fake = FakeModel(function=lambda _: authored(FIRST), model=MODEL)
     direct = generate_brief(
         article,
@@ -185,8 +185,8 @@ def test_long_article_round_trip_equals_briefing_it_directly(tmp_path: Path) -> 
     )
     assert result.brief is not None and len(api.answered) > 1
     assert content(result.brief) == content(direct)
-    assert direct.record.unverified  # each part's reply quotes the other parts
-    assert "not re-asked" in result.brief.record.notes[-1]
+    assert not direct.record.unverified  # parts are grounded against the whole article
+    assert "Batch API" in result.brief.record.notes[-1]
 
 
 def test_an_ungrounded_quote_is_dropped_into_unverified() -> None:
@@ -197,7 +197,7 @@ def test_an_ungrounded_quote_is_dropped_into_unverified() -> None:
         {**payload["claims"][0], "evidence": [invented]},
     ]
     api = FakeBatchAPI(lambda _: payload, model=MODEL)
-    [result] = ob.run_batch([ARTICLES[FIRST]], api.client(), model=MODEL)
+    [result] = ob.run([ARTICLES[FIRST]], api.client(), model=MODEL)
     assert result.brief is not None
     [dropped] = result.brief.record.unverified
     assert dropped.kind == "claim" and invented in json.dumps(dropped.proposed)
@@ -229,7 +229,7 @@ def test_error_file_entries_and_bad_replies_become_typed_error_results(tmp_path:
         return authored(stem)
 
     api = FakeBatchAPI(answer, model=MODEL)
-    results = ob.run_batch(SEEDS, api.client(), model=MODEL)
+    results = ob.run(SEEDS, api.client(), model=MODEL)
     errors = [r.error for r in results]
     assert [r.ok for r in results] == [True, False, False, False, False, True, True]
     assert isinstance(errors[1], TransportError) and errors[1].status_code == 500

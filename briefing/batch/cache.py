@@ -2,7 +2,8 @@
 
 The key covers everything that changes the answer: the article's text and metadata, the model,
 the structured-output mode, the prompt version (which digests the prompts and the response
-schema) and the Brief's own schema.
+schema), the library's version (a fix to grounding or merging changes the answer too) and the
+Brief's own schema.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import os
 from functools import cache
 from pathlib import Path
 
-from briefing.load.article import Article
-from briefing.extract.settings import Settings
-from briefing.models import Brief
 from briefing.extract.prompts import prompt_version
+from briefing.extract.settings import Settings
+from briefing.load.article import Article
+from briefing.models import Brief
+from briefing.version import library_version
 
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
 
@@ -43,10 +45,11 @@ class BriefCache:
 
     def key(self, article: Article, settings: Settings) -> str:
         material = {
-            "article": article.model_dump(mode="json", exclude={"name"}),
+            "article": article.model_dump(mode="json", exclude={"name", "language"}),
             "model": settings.model,
             "mode": settings.mode_name,
             "prompt": prompt_version(),
+            "library": library_version(),
             "brief_schema": _brief_schema_digest(),
         }
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

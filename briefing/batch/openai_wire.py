@@ -12,11 +12,7 @@ import httpx2
 import openai
 from openai.types import Batch
 
-from briefing.load.article import Article
-from briefing.batch.run import _label
-from briefing.extract.call import _transient, redact
-from briefing.extract.chunk import split_article
-from briefing.extract.settings import ENV_KEY, ModeName
+from briefing.batch.run import label as _label
 from briefing.errors import (
     BriefingError,
     ConfigurationError,
@@ -24,13 +20,13 @@ from briefing.errors import (
     ModelError,
     TransportError,
 )
-from briefing.extract.core import (
-    ArticleLike,
-    as_article,
-    generate_brief,
-)
+from briefing.extract.call import redact, transient
+from briefing.extract.chunk import split_article
+from briefing.extract.core import ArticleLike, generate_brief
+from briefing.extract.settings import ENV_KEY, ModeName
+from briefing.load.article import Article, as_article
 from briefing.models import Brief
-from briefing.testing import Reply, completion_envelope
+from briefing.replay.envelope import Reply, completion_envelope
 
 BATCH_ENDPOINT: Final = "/v1/chat/completions"
 BATCH_DISCOUNT = 0.5  # the Batch API bills half the list price
@@ -219,7 +215,7 @@ def _batch_record(brief: Brief, batch: Batch, ids: list[str]) -> Brief:
         cost = round(cost * BATCH_DISCOUNT, 6)
         note += f" cost_usd is {BATCH_DISCOUNT:.0%} of the list price (the Batch API discount)."
     if record.unverified:
-        note += " A batch sends one request, so items that failed grounding were not re-asked."
+        note += " A batch sends one request, so items that failed the checks were not repaired."
     update = {"cost_usd": cost, "notes": [*record.notes, note]}
     return brief.model_copy(update={"record": record.model_copy(update=update)})
 
@@ -296,7 +292,7 @@ def _api_error(exc: openai.APIError, client: openai.OpenAI, doing: str) -> Brief
         return ConfigurationError(
             f"{where} rejected the credentials while {doing} (HTTP {status}); check {ENV_KEY}"
         )
-    if _transient(exc):
+    if transient(exc):
         what = f"HTTP {status}" if status else "no answer"
         return TransportError(
             f"{where} failed while {doing} ({what}); try again later",

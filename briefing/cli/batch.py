@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 from briefing.cli.brief import EXIT_OK, UsageError, emit, expand, report_failure
-from briefing.extract.settings import ENV_KEY, ModeName
-from briefing.errors import InputError
-from briefing.extract.core import DEFAULT_ARTICLE_TOKENS
+from briefing.errors import InputError, UserError
+from briefing.extract.settings import DEFAULT_ARTICLE_TOKENS, ENV_KEY, ModeName
 
 
 def add_batch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,8 +90,8 @@ def _submit(options: argparse.Namespace) -> int:
 def _status(options: argparse.Namespace) -> int:
     import openai
 
-    from briefing.extract.settings import client_from_env
     from briefing.batch.openai_wire import _api_error
+    from briefing.extract.settings import client_from_env
 
     client = client_from_env()
     try:
@@ -152,5 +151,5 @@ def submitted_settings(requests: Path) -> tuple[str, ModeName]:
     elif response_format in ("json_object", "json_schema"):
         mode = "json" if response_format == "json_object" else "json_schema"
     else:
-        mode = "md_json"
+        raise UserError(f"{requests}: its requests ask for no structured output; not briefing's")
     return str(body.get("model")), mode

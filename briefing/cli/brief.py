@@ -14,11 +14,11 @@ import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 
-from briefing.load.article import Article, load_article
-from briefing.batch.run import BriefResult, BudgetExceededError, generate_briefs
 from briefing.batch.cache import BriefCache
+from briefing.batch.run import BriefResult, generate_briefs
+from briefing.errors import BriefingError, BudgetExceededError, ConfigurationError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
-from briefing.errors import BriefingError, ConfigurationError, UserError
+from briefing.load.article import Article, load_article
 from briefing.models import Brief, Usage
 
 EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from briefing.cli.batch import add_batch_parser
 from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
-from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 from briefing.errors import BriefingError, ModelError, UserError
+from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 
 EXIT_INTERRUPTED = 130
 SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "schema"}
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from briefing.extract.core import library_version
+    from briefing.version import library_version
 
     parser = argparse.ArgumentParser(
         prog="briefing",
@@ -101,8 +101,8 @@ def _cache(options: argparse.Namespace) -> int:
 
 
 def _cassettes(options: argparse.Namespace) -> int:
+    from briefing.extract.settings import async_client_from_env, settings_for
     from briefing.replay.cassettes import author, record
-    from briefing.extract.settings import client_from_env, settings_for
 
     files = options.files or sorted(Path("seeds").glob("*.txt"))
     if not files:
@@ -116,7 +116,7 @@ def _cassettes(options: argparse.Namespace) -> int:
                 continue
             brief = author(seed, reply, out)
         else:
-            client = client_from_env()
+            client = async_client_from_env()
             settings = settings_for(client, options.model, options.mode)
             brief = record(
                 seed,

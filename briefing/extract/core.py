@@ -1,406 +1,288 @@
-"""generate_brief: one article through the model into a grounded Brief.
+"""One article through the model into a grounded Brief: the one code path.
 
-A long article is split on paragraph boundaries and its parts' briefs merged (`_chunk`); a
-cache, when given, answers a repeated request without calling the model (`_cache`).
+messages -> send (transport retries, whole-answer timeout) -> parse item by item -> ground ->
+repair what failed (a short follow-up naming only those items) -> assemble. `agenerate_brief`
+is that coroutine; `generate_brief` runs the same coroutine from synchronous code. A long
+article is split on paragraph boundaries, each part extracted on its own, and everything
+grounded and assembled once against the whole article.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import json
 import os
-import re
-import socket
-import threading
-import time
-from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
-import httpx2
-import instructor
+import anyio
+import anyio.from_thread
 import openai
-from instructor.core import IncompleteOutputException
-from instructor.v2.core.function_calls import response_schema
-from openai.types.chat import ChatCompletion
-from tenacity import AsyncRetrying, Retrying
 
-from briefing.extract import call as _calls
-from briefing.load.article import Article
-from briefing.ground.assemble import assemble
 from briefing.batch.cache import BriefCache
-from briefing.extract.call import (
-    Calls,
-    NotACompletion,
-    _raw_output,
-    check_completion,
-    recover,
-    transport_policy,
-)
-from briefing.extract.chunk import merge_parts, split_article
+from briefing.errors import ConfigurationError, ModelError, OutputError, RetriesExhaustedError
+from briefing.extract.call import Calls, ClientEndpoint, Endpoint, Pacing, first_line, send
+from briefing.extract.chunk import split_article
+from briefing.extract.parse import Parsed, Proposed, Unusable, parse
+from briefing.extract.prompts import article_messages, prompt_version, render, request_body
+from briefing.extract.repair import apply_repair, repair_messages, repair_model
+from briefing.extract.schema import Extraction
 from briefing.extract.settings import (
+    DEFAULT_ARTICLE_TOKENS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_TRANSPORT_RETRIES,
     ModeName,
+    Options,
     Settings,
     async_client_from_env,
-    client_from_env,
     settings_for,
 )
-from briefing.pricing import cost_of
-from briefing.errors import ConfigurationError, InputError
+from briefing.ground.assemble import assemble
+from briefing.ground.rules import item_problems
+from briefing.load.article import Article, as_article
 from briefing.models import Brief, RunRecord
-from briefing.batch.pace import charge, checked, request_slot
-from briefing.extract.prompts import prompt_version, render
-from briefing.extract.schema import Extraction, grounding_article
+from briefing.pricing import cost_of
+from briefing.version import library_version
 
-DEFAULT_TIMEOUT = 120.0
-# Wrapped once, so instructor's schema cache hits instead of rebuilding the schema each call;
-# its JSON modes ask for model_json_schema() on every call, so that is computed once too.
-RESPONSE_MODEL: type[Extraction] = response_schema(Extraction)
-_SCHEMA_JSON = json.dumps(RESPONSE_MODEL.model_json_schema())
-
-
-def _cached_schema(cls: type[Extraction], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    if args or kwargs:
-        return Extraction.model_json_schema.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined,no-any-return]
-    schema: dict[str, Any] = json.loads(_SCHEMA_JSON)  # a fresh copy: some handlers edit it
-    return schema
-
-
-RESPONSE_MODEL.model_json_schema = classmethod(_cached_schema)  # type: ignore[method-assign,assignment]
-
-
-def _check_async_validators_once() -> None:
-    """instructor re-walks the response model for async validators on every call (about 1.5
-    ms of pure CPU per article here); the answer for a class never changes, so remember it.
-    Its patch module bound the function at import, so it gets the memo too."""
-    from instructor.v2.core import patch
-    from instructor.v2.validation import async_validators
-
-    original = async_validators.reject_async_validators
-    checked: set[type[Any]] = set()
-
-    def reject_once(response_model: Any) -> None:
-        if isinstance(response_model, type) and response_model in checked:
-            return
-        original(response_model)
-        if isinstance(response_model, type):
-            checked.add(response_model)
-
-    async_validators.reject_async_validators = reject_once
-    patch.reject_async_validators = reject_once  # type: ignore[attr-defined]
-
-
-_check_async_validators_once()
-DEFAULT_ARTICLE_TOKENS = 24_000
 ArticleLike = Article | str | os.PathLike[str]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Options:
-    """How hard to try, per call."""
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from synchronous code, in a notebook too (where a loop
+    is already running): on an event loop of its own, in a portal thread."""
 
-    max_retries: int = 2
-    transport_retries: int = 4
-    temperature: float | None = None
-    max_tokens: int | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS
+    async def main() -> T:
+        return await coroutine
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.max_retries <= 10:
-            raise ConfigurationError(f"max_retries must be 0 to 10, not {self.max_retries}")
-        if not 0 <= self.transport_retries <= 20:
-            raise ConfigurationError(
-                f"transport_retries must be 0 to 20, not {self.transport_retries}"
-            )
-        if self.max_article_tokens < 500:
-            raise ConfigurationError("max_article_tokens must be at least 500")
-        if not self.timeout > 0:
-            raise ConfigurationError(
-                f"timeout must be a positive number of seconds, not {self.timeout}"
-            )
-
-
-def generate_brief(
-    article: ArticleLike,
-    *,
-    client: openai.OpenAI | None = None,
-    model: str | None = None,
-    mode: ModeName = "auto",
-    max_retries: int = 2,
-    transport_retries: int = 4,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
-    cache: BriefCache | None = None,
-) -> Brief:
-    """Brief one article. The client is used as given (its own retries turned off in favour of
-    ours); without one, OPENAI_API_KEY / OPENAI_BASE_URL and BRIEFING_MODEL configure it.
-    Articles longer than `max_article_tokens` (estimated) are briefed in parts and merged."""
-    doc = as_article(article)
-    options = Options(
-        max_retries, transport_retries, temperature, max_tokens, timeout, max_article_tokens
-    )
-    raw_client = client if client is not None else client_from_env()
-    if not isinstance(raw_client, openai.OpenAI):
-        raise ConfigurationError("client must be an openai.OpenAI; use agenerate_brief for async")
-    settings = settings_for(raw_client, model, mode)
-    key = cache.key(doc, settings) if cache else None
-    if cache and key and (hit := cache.get(key)):
-        return hit
-    parts = split_article(doc, options.max_article_tokens)
-    briefs = [(offset, _brief_part(part, raw_client, settings, options)) for offset, part in parts]
-    brief = briefs[0][1] if len(briefs) == 1 else merge_parts(doc, briefs)
-    if cache and key:
-        cache.put(key, brief)
-    return brief
+    with anyio.from_thread.start_blocking_portal() as portal:
+        return portal.call(main)
 
 
 async def agenerate_brief(
     article: ArticleLike,
     *,
-    client: openai.AsyncOpenAI | None = None,
+    client: openai.OpenAI | openai.AsyncOpenAI | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
-    max_retries: int = 2,
-    transport_retries: int = 4,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    transport_retries: int = DEFAULT_TRANSPORT_RETRIES,
     temperature: float | None = None,
     max_tokens: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
     cache: BriefCache | None = None,
 ) -> Brief:
-    """The async twin of `generate_brief`, for an `openai.AsyncOpenAI` client."""
+    """Brief one article. `client` is an `openai.OpenAI` or `openai.AsyncOpenAI`, used as
+    given with its own retries off in favour of ours; without one, OPENAI_API_KEY /
+    OPENAI_BASE_URL and BRIEFING_MODEL configure it. `cache` is a `BriefCache`."""
     doc = as_article(article)
     options = Options(
         max_retries, transport_retries, temperature, max_tokens, timeout, max_article_tokens
     )
-    raw_client = client if client is not None else async_client_from_env()
-    if not isinstance(raw_client, openai.AsyncOpenAI):
-        raise ConfigurationError("client must be an openai.AsyncOpenAI; use generate_brief")
-    settings = settings_for(raw_client, model, mode)
-    key = cache.key(doc, settings) if cache else None
-    if cache and key and (hit := cache.get(key)):  # a small local read: no thread hop
-        return hit
-    briefs = [
-        (offset, await _abrief_part(part, raw_client, settings, options))
-        for offset, part in split_article(doc, options.max_article_tokens)
-    ]
-    brief = briefs[0][1] if len(briefs) == 1 else merge_parts(doc, briefs)
-    if cache and key:
-        checked()
-        await asyncio.to_thread(cache.put, key, brief)
-    return brief
-
-
-def _brief_part(doc: Article, client: openai.OpenAI, settings: Settings, options: Options) -> Brief:
-    calls = Calls()
-    inner = client.with_options(max_retries=0)
-
-    def create(*args: Any, **kwargs: Any) -> Any:
-        policy = transport_policy(options.transport_retries, calls)
-        for attempt in Retrying(sleep=_calls.sleep, **policy):
-            with attempt:
-                completion = check_completion(
-                    _bounded_create(inner, _wire(kwargs, settings), options.timeout)
-                )
-        calls.add(completion)
-        return _complete(completion, kwargs)
-
-    patched = instructor.patch(create=create, mode=settings.mode)
-    token = grounding_article.set(doc.text)
+    owned = client is None
+    chosen = async_client_from_env() if client is None else client
+    if not isinstance(chosen, openai.OpenAI | openai.AsyncOpenAI):
+        raise ConfigurationError(
+            f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(chosen).__name__}"
+        )
+    settings = settings_for(chosen, model, mode)
     try:
-        extraction = patched(**_request(doc, settings, options))
-    except Exception as exc:
-        extraction = recover(exc, calls, settings, doc)
+        key = cache.key(doc, settings) if cache is not None else None
+        if cache is not None and key and (hit := cache.get(key)):
+            return hit
+        brief = await brief_article(doc, ClientEndpoint(chosen), settings, options)
+        if cache is not None and key:
+            await anyio.to_thread.run_sync(cache.put, key, brief)
+        return brief
     finally:
-        grounding_article.reset(token)
-    return assemble(doc, extraction, _record(settings, calls))
+        if owned and isinstance(chosen, openai.AsyncOpenAI):
+            await chosen.close()
 
 
-async def _abrief_part(
-    doc: Article, client: openai.AsyncOpenAI, settings: Settings, options: Options
+def generate_brief(
+    article: ArticleLike,
+    *,
+    client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+    model: str | None = None,
+    mode: ModeName = "auto",
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    transport_retries: int = DEFAULT_TRANSPORT_RETRIES,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
+    cache: BriefCache | None = None,
 ) -> Brief:
-    calls = Calls()
-    inner = client.with_options(max_retries=0)
-
-    async def create(*args: Any, **kwargs: Any) -> Any:
-        policy = transport_policy(options.transport_retries, calls)
-        async for attempt in AsyncRetrying(sleep=_calls.async_sleep, **policy):
-            with attempt:
-                async with request_slot():
-                    try:
-                        async with asyncio.timeout(options.timeout):
-                            completion = check_completion(await _apost(inner, kwargs, settings))
-                    except TimeoutError:
-                        raise _timed_out(inner) from None
-                    except json.JSONDecodeError as exc:
-                        raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
-                    calls.add(completion)  # counted before the slot passes to another article
-                    charge(calls.usages[-1], calls.served_model or settings.model)
-        return _complete(completion, kwargs)
-
-    patched = instructor.patch(create=create, mode=settings.mode)
-    token = grounding_article.set(doc.text)
-    try:
-        extraction = await patched(**_request(doc, settings, options))
-    except Exception as exc:
-        extraction = recover(exc, calls, settings, doc)
-    finally:
-        grounding_article.reset(token)
-    return assemble(doc, extraction, _record(settings, calls))
-
-
-async def _apost(client: openai.AsyncOpenAI, kwargs: dict[str, Any], settings: Settings) -> Any:
-    """POST the chat completion as instructor prepared it. openai's `create` would first walk
-    the whole body against its TypedDicts (about half a millisecond for our plain JSON, inside
-    the batch's request slot); `client.post` is openai's documented way to send a body as is."""
-    body = dict(_wire(kwargs, settings))
-    timeout = body.pop("timeout", None)
-    return await client.post(
-        "/chat/completions",
-        cast_to=ChatCompletion,
-        body=body,
-        options={"timeout": timeout} if timeout is not None else {},
+    """Brief one article from synchronous code: `agenerate_brief`, run to completion."""
+    return run_sync(
+        agenerate_brief(
+            article,
+            client=client,
+            model=model,
+            mode=mode,
+            max_retries=max_retries,
+            transport_retries=transport_retries,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            max_article_tokens=max_article_tokens,
+            cache=cache,
+        )
     )
 
 
-def _complete(completion: Any, kwargs: dict[str, Any]) -> Any:
-    """The completion, unless it was cut off: some servers (llama.cpp with tools) report
-    "stop" for an answer that ran out of max_tokens, which would then read as broken JSON. An
-    answer that used every token and still parses is whole."""
-    limit = kwargs.get("max_tokens")
-    used = getattr(getattr(completion, "usage", None), "completion_tokens", None)
-    if isinstance(limit, int) and isinstance(used, int) and used >= limit:
+async def brief_article(
+    article: Article,
+    endpoint: Endpoint,
+    settings: Settings,
+    options: Options,
+    *,
+    pacing: Pacing | None = None,
+    calls: Calls | None = None,
+) -> Brief:
+    """The pipeline for one article against any Endpoint (the documented seam)."""
+    calls = calls if calls is not None else Calls()
+    parts = split_article(article, options.max_article_tokens)
+    headline = bluf = ""
+    items: list[Proposed] = []
+    notes: list[str] = []
+    repairs = 0
+    for number, (_, part) in enumerate(parts, start=1):
+        parsed, used = await _extract(
+            part, article.text, endpoint, settings, options, calls, pacing, notes
+        )
+        repairs += used
+        prefix = f"part{number}." if len(parts) > 1 else ""
+        for p in parsed.items:
+            p.ref = prefix + p.ref
+        items += parsed.items
+        headline, bluf = headline or parsed.headline, bluf or parsed.bluf
+    if len(parts) > 1:
+        notes.insert(
+            0,
+            f"Briefed in {len(parts)} parts split on paragraph boundaries; headline and bottom "
+            "line come from the first part.",
+        )
+    return assemble(article, headline, bluf, items, record(settings, calls, repairs, notes))
+
+
+async def _extract(
+    part: Article,
+    whole: str,
+    endpoint: Endpoint,
+    settings: Settings,
+    options: Options,
+    calls: Calls,
+    pacing: Pacing | None,
+    notes: list[str],
+) -> tuple[Parsed, int]:
+    """The first answer read item by item (re-asked whole only when it cannot be read at
+    all), then up to `max_retries` repair rounds for the items that failed."""
+    messages = article_messages(part)
+    body = request_body(messages, Extraction, settings, options)
+    parsed: Parsed | None = None
+    last: str | None = None
+    for attempt in range(options.max_retries + 1):
+        answer = await send(
+            endpoint,
+            body,
+            calls=calls,
+            settings=settings,
+            retries=options.transport_retries,
+            timeout=options.timeout,
+            pacing=pacing,
+        )
+        _refuse_unusable(answer, options, calls)
         try:
-            json.loads(_raw_output(completion) or "")
-        except ValueError:
-            raise IncompleteOutputException(last_completion=completion) from None
-    return completion
-
-
-def _bounded_create(client: openai.OpenAI, kwargs: dict[str, Any], timeout: float) -> Any:
-    """A chat completion that must arrive whole within `timeout`: httpx2's timeout bounds each
-    read, so a body trickled in small pieces could otherwise take forever. A watchdog cuts the
-    connection at the deadline, so no read can outlast it either."""
-    deadline = time.monotonic() + timeout
-    with client.chat.completions.with_streaming_response.create(**kwargs) as response:
-        cut = threading.Event()
-        watchdog = _watchdog(response.http_response, deadline, cut)
-        chunks = []
+            parsed = parse(answer.text)
+            break
+        except Unusable as exc:
+            if answer.text == last or attempt == options.max_retries:
+                raise RetriesExhaustedError(
+                    f"the model's answer could not be read after {calls.attempts} attempt(s) "
+                    f"({exc}); try a stronger model, more re-asks (max_retries) or another mode",
+                    attempts=calls.attempts,
+                    last_output=calls.last_output,
+                    usage=calls.usage,
+                    errors=[str(exc)],
+                ) from None
+            last = answer.text
+            retry = [
+                *messages,
+                {"role": "assistant", "content": answer.text or ""},
+                {"role": "user", "content": render("reask.j2", problem=str(exc))},
+            ]
+            body = request_body(retry, Extraction, settings, options)
+    assert parsed is not None
+    for p in parsed.items:
+        if p.draft is not None:
+            p.problems = item_problems(p.draft, whole)
+    repairs = 0
+    previous: str | None = None
+    while repairs < options.max_retries:
+        failing = [p for p in parsed.items if (p.problems or p.draft is None) and not p.withdrawn]
+        if not failing:
+            break
+        repair = repair_model(frozenset(p.kind for p in failing))
+        body = request_body(repair_messages(failing, whole), repair, settings, options)
         try:
-            for chunk in response.http_response.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise _timed_out(client)
-        except httpx2.TransportError:
-            if cut.is_set():
-                raise _timed_out(client) from None
-            raise
-        finally:
-            if watchdog is not None:
-                watchdog.cancel()
-        response.http_response._content = b"".join(chunks)  # read(): what we already have
+            answer = await send(
+                endpoint,
+                body,
+                calls=calls,
+                settings=settings,
+                retries=options.transport_retries,
+                timeout=options.timeout,
+                pacing=pacing,
+            )
+        except ModelError as exc:
+            notes.append(
+                f"A repair request failed ({first_line(str(exc))}); the items it was "
+                "to fix are listed as unverified."
+            )
+            break
+        repairs += 1
+        if answer.text == previous:
+            break  # the model repeats itself: another round would cost the same for nothing
+        previous = answer.text
+        fixed = {p.ref: p for p in apply_repair(failing, answer.text)}
+        for p in fixed.values():
+            if p.draft is not None and not p.withdrawn:
+                p.problems = item_problems(p.draft, whole)
+        parsed.items = [fixed.get(p.ref, p) for p in parsed.items]
+    return parsed, repairs
+
+
+def _refuse_unusable(answer: Any, options: Options, calls: Calls) -> None:
+    """A refusal or an answer cut off at the length limit is not re-asked."""
+    if answer.refusal:
+        raise OutputError(
+            f"the model refused to answer: {first_line(answer.refusal)}; check the article is "
+            "news text, or try another model",
+            attempts=calls.attempts,
+            last_output=answer.refusal,
+            usage=calls.usage,
+        )
+    used = answer.usage.completion_tokens
+    cut = answer.finish_reason == "length" or (
+        options.max_tokens is not None and used >= options.max_tokens
+    )
+    if cut:
         try:
-            return response.parse()
-        except json.JSONDecodeError as exc:
-            raise NotACompletion(f"a body that is not JSON ({exc.msg})") from None
+            parse(answer.text)
+        except Unusable:
+            raise OutputError(
+                "the model's output was cut off at its length limit (finish_reason=length); "
+                "pass a larger max_tokens "
+                "or use a model with a larger output limit",
+                attempts=calls.attempts,
+                last_output=answer.text,
+                usage=calls.usage,
+            ) from None
 
 
-def _watchdog(
-    response: httpx2.Response, deadline: float, cut: threading.Event
-) -> threading.Timer | None:
-    """A timer that shuts the response's socket down at `deadline` (None without a socket, as
-    under a mock transport). Shutting down, unlike closing, wakes a read blocked on it."""
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if not isinstance(sock, socket.socket):
-        return None
-
-    def shut() -> None:
-        cut.set()
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, even under TLS
-
-    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), shut)
-    timer.daemon = True
-    timer.start()
-    return timer
-
-
-def _timed_out(client: openai.OpenAI | openai.AsyncOpenAI) -> openai.APITimeoutError:
-    return openai.APITimeoutError(request=httpx2.Request("POST", str(client.base_url)))
-
-
-def as_article(article: ArticleLike) -> Article:
-    """Accept an Article, a path (also as a one-line string naming a file), or text."""
-    from briefing.load.article import load_article
-
-    if isinstance(article, Article):
-        return article
-    if isinstance(article, os.PathLike):
-        return load_article(article)
-    if isinstance(article, str):
-        one_line = "\n" not in article and len(article) < 1024
-        if one_line and article.strip() and Path(article.strip()).is_file():
-            return load_article(article.strip())
-        return Article.from_string(article)
-    raise InputError(f"expected an Article, a path or text, not {type(article).__name__}")
-
-
-def build_messages(article: Article) -> list[dict[str, str]]:
-    published = article.published.isoformat() if article.published else "unknown"
-    text = re.sub(r"<(/?article)", "<\u200b\\1", article.text, flags=re.IGNORECASE)
-    return [
-        {"role": "system", "content": render("system.j2")},
-        {
-            "role": "user",
-            "content": render(
-                "user.j2",
-                text=text,
-                published=published,
-                source=_attribute(article.source or "unknown"),
-                title=_attribute(article.title or ""),
-                language=_attribute(article.language or "unknown"),
-            ),
-        },
-    ]
-
-
-def _attribute(value: str) -> str:
-    """Metadata as a safe attribute value: it cannot close the tag or the attribute."""
-    return " ".join(value.replace('"', "'").replace("<", "(").replace(">", ")").split())
-
-
-def _request(article: Article, settings: Settings, options: Options) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "model": settings.model,
-        "messages": build_messages(article),
-        "response_model": RESPONSE_MODEL,
-        "max_retries": options.max_retries,
-        "timeout": options.timeout,
-    }
-    if options.temperature is not None:
-        kwargs["temperature"] = options.temperature
-    if options.max_tokens is not None:
-        kwargs["max_tokens"] = options.max_tokens
-    return kwargs
-
-
-def _wire(kwargs: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """The request as sent: instructor 1.17 never marks its tool strict, so we do."""
-    if not settings.strict or not kwargs.get("tools"):
-        return kwargs
-    tools = [{**tool, "function": {**tool["function"], "strict": True}} for tool in kwargs["tools"]]
-    return {**kwargs, "tools": tools}
-
-
-def _record(settings: Settings, calls: Calls) -> RunRecord:
+def record(settings: Settings, calls: Calls, repairs: int, notes: list[str]) -> RunRecord:
     model = calls.served_model or settings.model
     return RunRecord(
         model=model,
@@ -411,14 +293,8 @@ def _record(settings: Settings, calls: Calls) -> RunRecord:
         transport_retries=calls.transport_retries,
         usage=calls.usage,
         cost_usd=cost_of(calls.usage, model),
+        repairs=repairs,
+        notes=notes,
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
         library_version=library_version(),
     )
-
-
-@cache
-def library_version() -> str:
-    try:
-        return version("briefing")
-    except PackageNotFoundError:
-        return "0+unknown"

@@ -1,15 +1,30 @@
-"""Prompt files, rendered with strict templates (a missing variable is an error, not a blank)."""
+"""Prompt files and the request bodies built from them.
+
+Prompts are files in `prompts/`, rendered with strict templates (a missing variable is an
+error, not a blank). The response schema is built by instructor from the drafts
+(`instructor.generate_openai_schema`), with pydantic's titles taken out, and sent the way the
+mode asks: a tool definition, a `json_schema` response format, or written into the system
+message for JSON mode.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import instructor
 import jinja2
+from pydantic import BaseModel
 
-from briefing.extract.schema import Extraction
+from briefing.extract.schema import Extraction, without_titles
+from briefing.extract.settings import Options, Settings
+from briefing.load.article import Article
+
+Message = dict[str, str]
 
 
 @cache
@@ -37,16 +52,77 @@ def render(name: str, **variables: object) -> str:
 
 
 @cache
-def prompt_version() -> str:
-    """The declared version plus a digest of every prompt file and the response schema.
+def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The function definition instructor builds for `model`, without titles."""
+    built = instructor.generate_openai_schema(model)
+    return {
+        "name": built["name"],
+        "description": built["description"],
+        "parameters": without_titles(built["parameters"]),
+    }
 
-    Any edit to a prompt or a field description changes it, so records and caches can tell
-    which prompt produced a brief.
-    """
+
+@cache
+def prompt_version() -> str:
+    """The declared version plus a digest of every prompt file and the response schema, so
+    that records and caches can tell which prompt produced a brief."""
     root = prompts_dir()
     digest = hashlib.sha256()
     for path in sorted(root.glob("*.j2")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(json.dumps(Extraction.model_json_schema(), sort_keys=True).encode())
+    digest.update(json.dumps(tool_schema(Extraction), sort_keys=True).encode())
     declared = (root / "VERSION").read_text().strip()
     return f"{declared}.{digest.hexdigest()[:8]}"
+
+
+def _attribute(value: str) -> str:
+    """Metadata as a safe attribute value: it cannot close the tag or the attribute."""
+    return " ".join(value.replace('"', "'").replace("<", "(").replace(">", ")").split())
+
+
+def article_messages(article: Article) -> list[Message]:
+    """The system and user messages for one article."""
+    published = article.published.isoformat() if article.published else "unknown"
+    text = re.sub(r"<(/?article)", "<\u200b\\1", article.text, flags=re.IGNORECASE)
+    user = render(
+        "user.j2",
+        text=text,
+        published=published,
+        source=_attribute(article.source or "unknown"),
+        title=_attribute(article.title or ""),
+        language=_attribute(article.language or "unknown"),
+    )
+    return [{"role": "system", "content": render("system.j2")}, {"role": "user", "content": user}]
+
+
+def request_body(
+    messages: list[Message], response: type[BaseModel], settings: Settings, options: Options
+) -> dict[str, Any]:
+    """The chat-completion body for `messages`, asking for `response` the way the mode does;
+    in JSON mode the schema is written into the system message, as compact JSON."""
+    schema = tool_schema(response)
+    mode = settings.mode_name
+    if mode == "json":
+        compact = json.dumps(schema["parameters"], separators=(",", ":"), ensure_ascii=False)
+        first, *rest = messages
+        messages = [
+            {**first, "content": first["content"] + "\n\n" + render("json.j2", schema=compact)},
+            *rest,
+        ]
+    body: dict[str, Any] = {"model": settings.model, "messages": messages}
+    if mode in ("tools", "tools_strict"):
+        function = {**schema, "strict": True} if mode == "tools_strict" else schema
+        body["tools"] = [{"type": "function", "function": function}]
+        body["tool_choice"] = {"type": "function", "function": {"name": schema["name"]}}
+    elif mode == "json_schema":
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": schema["name"], "schema": schema["parameters"], "strict": True},
+        }
+    else:
+        body["response_format"] = {"type": "json_object"}
+    if options.temperature is not None:
+        body["temperature"] = options.temperature
+    if options.max_tokens is not None:
+        body["max_tokens"] = options.max_tokens
+    return body

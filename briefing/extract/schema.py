@@ -1,26 +1,18 @@
 """What the model is asked to return.
 
 These drafts are the response schema sent to the model, so every field description is prompt
-text. They carry quotes, not spans: code checks every quote against the article (see
-`_grounding`) before anything becomes a `Brief`. All fields are required (nullable where a value
-may be absent) and carry no JSON-Schema constraints, so the schema stays valid for OpenAI's strict
-mode; the rules a schema cannot express are checked by validators, and a failure is re-asked.
+text: short, with each rule said once (the evidence rules live in the system prompt) and no
+examples a model could copy into its answer. They carry quotes, not spans: code checks every
+quote against the article before anything becomes a `Brief`. All fields are required (nullable
+where a value may be absent) and carry no JSON-Schema constraints, so the schema stays valid
+for OpenAI's strict mode. Nothing here validates against the article: that is `briefing.ground`.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
 AgreementKind = Literal[
     "memorandum_of_understanding",
@@ -40,258 +32,154 @@ AgreementStatus = Literal[
     "signed",
     "ratified",
     "in_force",
+    "extended",
     "suspended",
+    "broken",
     "withdrawn",
     "rejected",
     "unknown",
 ]
+AgreementRole = Literal["reported", "background", "document"]
 ClaimKind = Literal[
     "assertion",
     "accusation",
     "denial",
+    "admission",
     "promise",
+    "refusal",
     "warning",
+    "threat",
     "demand",
     "condemnation",
+    "praise",
+    "apology",
+    "condolence",
     "other",
 ]
 Tense = Literal["past", "future", "unknown"]
+ItemKind = Literal["key_point", "agreement", "official", "claim"]
 
-# The article the current call must be grounded in. Not passed as instructor's `context=`:
-# instructor renders the messages as Jinja templates with that context, which would rewrite any
-# article containing "{{" or "{%".
-grounding_article: ContextVar[str | None] = ContextVar("grounding_article", default=None)
-
-EVIDENCE_DESCRIPTION = (
-    "One or more quotes copied verbatim from the article, character for character, that show "
-    "this item. Each quote is a contiguous span of the article of at most two sentences; do not "
-    "paraphrase, shorten with ellipses, fix spelling or join separate passages. Every quote is "
-    "checked against the article text and an item whose quotes are not found is rejected."
-)
+EVIDENCE = "Verbatim quotes from the article that show this item."
 
 
-class _Draft(BaseModel):
+class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DateMention(_Draft):
+class DateMention(Draft):
     """A date as the article words it; code resolves it against the article's date."""
 
-    text: str = Field(
-        description=(
-            "The date or time expression exactly as the article words it, e.g. 'on Wednesday', "
-            "'last month', 'June 13th, 2024', 'in November'. Copy it verbatim; do not convert "
-            "it to a calendar date."
-        )
-    )
-    tense: Tense = Field(
-        description=(
-            "Whether the sentence puts the event before the article was published ('past', e.g. "
-            "'signed on Wednesday'), after it ('future', e.g. 'will sign on Friday'), or neither "
-            "is clear ('unknown')."
-        )
-    )
+    text: str = Field(description="The date expression copied from the article.")
+    tense: Tense = Field(description="Is the dated event before or after publication?")
 
 
-class AgreementDraft(_Draft):
-    """An agreement, memorandum, treaty, pact, deal or ceasefire that the article reports."""
+class AgreementDraft(Draft):
+    """An agreement, memorandum, treaty, pact, deal, ceasefire or joint statement."""
 
-    title: str = Field(
+    title: str = Field(description="Its name as the article gives it, else a short description.")
+    kind: AgreementKind
+    role: AgreementRole = Field(
         description=(
-            "A short name for the agreement, using the article's own name for it where it "
-            "has one (e.g. 'U.S.-Ukraine Bilateral Security Agreement')."
+            "reported: the article reports news about it; background: only mentioned; "
+            "document: the article itself is the agreement or statement."
         )
     )
-    kind: AgreementKind = Field(description="What sort of agreement the article says it is.")
     parties: list[str] = Field(
         description=(
-            "The two or more states, governments or organisations that are party to it, as "
-            "specific as the article allows (e.g. 'Law Enforcement Command of Iran' rather than "
-            "'Iran' when the article says the police signed)."
+            "The states, bodies or companies party to it, as specific as the article allows; "
+            "a counterpart the article leaves vague is written as the article words it."
         )
     )
-    signatories: list[str] = Field(
-        description=(
-            "Full names of the people who signed or concluded it for the parties, as the article "
-            "names them. Empty if the article names nobody."
-        )
-    )
+    signatories: list[str] = Field(description="Names of people who signed it; may be empty.")
     status: AgreementStatus = Field(
         description=(
-            "Its state as of the article: 'signed' once signed, 'agreed' if agreed but not said "
-            "to be signed, 'proposed' or 'under_negotiation' before that, 'ratified' or "
-            "'in_force' only if the article says so; 'suspended', 'withdrawn' or 'rejected' when "
-            "a party stepped back. 'unknown' if the article does not say."
+            "As of the article. in_force when the article says so or shows it applied; "
+            "unknown if not said."
         )
     )
-    date: DateMention | None = Field(
-        description=(
-            "When it reached that status (e.g. when it was signed), as the article words it. "
-            "Null if the article gives no date."
-        )
-    )
-    place: str | None = Field(
-        description="Where it was signed or concluded, as the article names it. Null if not said."
-    )
-    subjects: list[str] = Field(
-        description=(
-            "The subject areas it covers, as short noun phrases (e.g. 'security', "
-            "'law enforcement', 'maritime borders')."
-        )
-    )
-    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    date: DateMention | None = Field(description="When it reached that status.")
+    place: str | None = Field(description="Where it was signed or concluded, in article words.")
+    subjects: list[str] = Field(description="Subject areas, as short noun phrases.")
+    evidence: list[str] = Field(description=EVIDENCE)
 
 
-class OfficialDraft(_Draft):
+class OfficialDraft(Draft):
     """A named person acting in an official, political or organisational role."""
 
     name: str = Field(
-        description=(
-            "The person's fullest name as the article spells it (e.g. 'Ahmad-Reza Radan'). "
-            "Only real names: never a title alone."
-        )
+        description="The person's fullest name as the article spells it, without titles."
     )
-    title: str | None = Field(
-        description=(
-            "Their title or role as the article gives it (e.g. 'head of the Russian National "
-            "Guard'). Null if the article gives none."
-        )
-    )
-    affiliation: str | None = Field(
-        description=(
-            "The government body, organisation or party they act for (e.g. 'Russian National "
-            "Guard'). Null if not said."
-        )
-    )
-    country: str | None = Field(
-        description="The country they serve or represent, in English. Null if not clear."
-    )
+    title: str | None = Field(description="Their title or role as the article gives it.")
+    affiliation: str | None = Field(description="The body, organisation or party they act for.")
+    country: str | None = Field(description="The country they serve, in English.")
     other_names: list[str] = Field(
         description=(
-            "Every other way the article refers to the same person, verbatim: surname-only "
-            "mentions ('Radan'), title-only mentions the article ties to them ('the newly "
-            "appointed Iranian Police Chief'), and variant spellings. Empty if none."
+            "Every other form the article uses for this person, verbatim: surname alone, "
+            "with a title, another spelling."
         )
     )
-    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    evidence: list[str] = Field(description=EVIDENCE)
 
 
-class ClaimDraft(_Draft):
-    """Something a person or body asserts, alleges, denies or promises, as the article reports."""
+class ClaimDraft(Draft):
+    """Something a person or body says, alleges, denies or promises, as the article reports."""
 
     claimant: str = Field(
         description=(
-            "Who makes the claim: the person's full name, or the body, country or group if no "
-            "person is named."
+            "Who makes it: a person's full name, else the body or country. For a text written "
+            "in the first person, its author as the source names it."
         )
     )
     statement: str = Field(
-        description=(
-            "What they claim, as one neutral sentence attributed to them (e.g. 'Iran has "
-            "supplied drones to Russia'). Do not state it as fact."
-        )
+        description="What they claim, as one neutral sentence attributed to them."
     )
-    target: str | None = Field(
-        description="Whom or what the claim is about (e.g. 'Iran'). Null if it has no target."
-    )
-    kind: ClaimKind = Field(
-        description=(
-            "'accusation' for an allegation of wrongdoing, 'denial' for rejecting one, "
-            "'promise' for a commitment, 'warning', 'demand', 'condemnation', otherwise "
-            "'assertion'."
-        )
-    )
-    how: str | None = Field(
-        description=(
-            "How it was made, in a few words from the article (e.g. 'said in a tweet', 'told "
-            "reporters', 'in a joint statement'). Null if not said."
-        )
-    )
-    reporting_source: str | None = Field(
-        description=(
-            "The outlet or agency the article credits for the report, if any (e.g. 'Anadolu "
-            "Agency'). Null if the article reports it directly."
-        )
-    )
-    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    target: str | None = Field(description="Whom or what it is about.")
+    kind: ClaimKind
+    how: str | None = Field(description="How it was made, in the article's words.")
+    reporting_source: str | None = Field(description="The outlet the article credits, if any.")
+    evidence: list[str] = Field(description=EVIDENCE)
 
 
-class KeyPointDraft(_Draft):
-    """One point an analyst needs, resting on quoted evidence."""
+class KeyPointDraft(Draft):
+    """One point an analyst needs."""
 
     text: str = Field(description="The point, in one sentence of your own words.")
-    evidence: list[str] = Field(description=EVIDENCE_DESCRIPTION)
+    evidence: list[str] = Field(description=EVIDENCE)
 
 
-class Extraction(_Draft):
+class Extraction(Draft):
     """The structured reading of one news article for an analyst briefing."""
 
-    # The article text this extraction was checked against and found clean, so that
-    # assembling it need not check every item again.
-    _clean_for: str | None = PrivateAttr(default=None)
-
-    headline: str = Field(
-        description="A factual headline for the briefing, at most 15 words, no sensational wording."
-    )
-    bluf: str = Field(
-        description=(
-            "Bottom line up front: one to three sentences on what happened and why it matters, "
-            "using only what the article supports."
-        )
-    )
-    key_points: list[KeyPointDraft] = Field(
-        description="Three to six key points, most important first, each with its evidence."
-    )
-    agreements: list[AgreementDraft] = Field(
-        description="Every agreement the article reports, one entry each. Empty if none."
-    )
-    officials: list[OfficialDraft] = Field(
-        description=(
-            "Every named person in an official or organisational role, one entry per person "
-            "(merge all mentions of the same person into one entry). Empty if none."
-        )
-    )
-    claims: list[ClaimDraft] = Field(
-        description=(
-            "Claims, accusations, denials and promises that the article attributes to someone. "
-            "Empty if none."
-        )
-    )
-
-    @field_validator("headline", "bluf")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
-
-    @model_validator(mode="after")
-    def _verify(self, info: ValidationInfo) -> Extraction:
-        """While an article is being briefed (`grounding_article`), or with it in the
-        validation context, reject every ungrounded quote and broken rule at once, so that
-        instructor re-asks and one re-ask can fix them all. `{"grounding": False}` in the
-        context checks the schema alone."""
-        from briefing.ground.quotes import problems
-
-        context = info.context if isinstance(info.context, dict) else {}
-        if context.get("grounding") is False:
-            return self
-        article = context.get("article")
-        article = article if isinstance(article, str) else grounding_article.get()
-        if isinstance(article, str):
-            found = problems(self, article)
-            if found:
-                raise ValueError("; ".join(f"{path}: {msg}" for path, msg in found))
-            self._clean_for = article
-        return self
+    headline: str = Field(description="A factual headline, at most 15 words.")
+    bluf: str = Field(description="Bottom line up front: one to three sentences.")
+    key_points: list[KeyPointDraft] = Field(description="Three to six, most important first.")
+    agreements: list[AgreementDraft]
+    officials: list[OfficialDraft] = Field(description="One entry per person.")
+    claims: list[ClaimDraft] = Field(description="One entry per distinct statement.")
 
 
-def evidenced_items(extraction: Extraction) -> list[tuple[str, Any]]:
-    """Every evidenced item with its JSON path, in document order."""
-    groups: list[tuple[str, list[Any]]] = [
-        ("key_points", list(extraction.key_points)),
-        ("agreements", list(extraction.agreements)),
-        ("officials", list(extraction.officials)),
-        ("claims", list(extraction.claims)),
-    ]
-    return [(f"{name}[{i}]", item) for name, items in groups for i, item in enumerate(items)]
+DRAFTS: dict[ItemKind, type[Draft]] = {
+    "key_point": KeyPointDraft,
+    "agreement": AgreementDraft,
+    "official": OfficialDraft,
+    "claim": ClaimDraft,
+}
+GROUPS: dict[ItemKind, str] = {
+    "key_point": "key_points",
+    "agreement": "agreements",
+    "official": "officials",
+    "claim": "claims",
+}
+
+
+def without_titles(schema: Any) -> Any:
+    """A JSON Schema with pydantic's `title` keys removed: they cost tokens and tell nothing."""
+    if isinstance(schema, dict):
+        return {
+            k: without_titles(v)
+            for k, v in schema.items()
+            if not (k == "title" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [without_titles(v) for v in schema]
+    return schema

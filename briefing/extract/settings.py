@@ -1,47 +1,81 @@
-"""Which client, model and instructor mode a run uses: explicit arguments first, then env vars."""
+"""Which client, model and output mode a run uses: explicit arguments first, then env vars.
+
+Every default a run takes (model, mode, retries, timeout) is defined here once.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
-import instructor
 import openai
 
 from briefing.errors import ConfigurationError
 
 DEFAULT_MODEL = "gpt-4.1-mini"
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_TRANSPORT_RETRIES = 4
+DEFAULT_ARTICLE_TOKENS = 24_000
 ENV_KEY = "OPENAI_API_KEY"
 ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_MODEL = "BRIEFING_MODEL"
-ModeName = Literal["auto", "tools_strict", "tools", "json_schema", "json", "md_json"]
+OFFLINE_GUIDE = "docs/offline-models.md"
 
-_MODES: dict[str, instructor.Mode] = {
-    "tools_strict": instructor.Mode.TOOLS,  # instructor 1.17 sends strict only on request
-    "tools": instructor.Mode.TOOLS,
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "json": instructor.Mode.JSON,
-    "md_json": instructor.Mode.MD_JSON,
-}
+ModeName = Literal["auto", "tools_strict", "tools", "json_schema", "json"]
+MODES: tuple[ModeName, ...] = get_args(ModeName)
 OPENAI_HOSTS = ("api.openai.com",)
+Client = openai.OpenAI | openai.AsyncOpenAI
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The resolved model, mode and endpoint of a run."""
+
     model: str
     mode_name: ModeName
     endpoint: str
 
-    @property
-    def mode(self) -> instructor.Mode:
-        return _MODES[self.mode_name]
 
-    @property
-    def strict(self) -> bool:
-        """Whether to ask for OpenAI strict function calling (schema-exact tool arguments)."""
-        return self.mode_name == "tools_strict"
+@dataclass(frozen=True)
+class Options:
+    """How hard to try, per article; checked before any request is made."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    transport_retries: int = DEFAULT_TRANSPORT_RETRIES
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_article_tokens: int = DEFAULT_ARTICLE_TOKENS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_retries <= 10:
+            raise ConfigurationError(f"max_retries must be 0 to 10, not {self.max_retries}")
+        if not 0 <= self.transport_retries <= 20:
+            raise ConfigurationError(
+                f"transport_retries must be 0 to 20, not {self.transport_retries}"
+            )
+        if self.max_article_tokens < 500:
+            raise ConfigurationError("max_article_tokens must be at least 500")
+        if not self.timeout > 0:
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, not {self.timeout}"
+            )
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise ConfigurationError(f"max_tokens must be at least 1, not {self.max_tokens}")
+        if self.temperature is not None and not 0 <= self.temperature <= 2:
+            raise ConfigurationError(f"temperature must be 0 to 2, not {self.temperature}")
+
+
+def no_endpoint_message() -> str:
+    return (
+        f"no model endpoint configured. Three ways on: set {ENV_KEY} (OpenAI) or pass "
+        f"client=...; point {ENV_BASE_URL} at a local OpenAI-compatible server (llama.cpp, "
+        f"Ollama: see {OFFLINE_GUIDE}); or replay a recorded cassette (replay_brief, or the "
+        "command line with no key set)"
+    )
 
 
 def env_configured() -> bool:
@@ -53,36 +87,45 @@ def _env_endpoint() -> tuple[str, str | None]:
     key = os.environ.get(ENV_KEY)
     base_url = os.environ.get(ENV_BASE_URL) or None
     if not key and not base_url:
-        raise ConfigurationError(
-            f"no model endpoint configured: pass client=..., or set {ENV_KEY} (OpenAI) or "
-            f"{ENV_BASE_URL} (an OpenAI-compatible server such as llama.cpp or Ollama), and "
-            f"optionally {ENV_MODEL}"
-        )
+        raise ConfigurationError(no_endpoint_message())
     return key or "no-key-needed", base_url
 
 
-def client_from_env() -> openai.OpenAI:
-    """A client from OPENAI_API_KEY / OPENAI_BASE_URL; local servers need no key."""
-    key, base_url = _env_endpoint()
-    return openai.OpenAI(api_key=key, base_url=base_url, max_retries=0)
-
-
 def async_client_from_env() -> openai.AsyncOpenAI:
+    """A client from OPENAI_API_KEY / OPENAI_BASE_URL; local servers need no key."""
     key, base_url = _env_endpoint()
     return openai.AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0)
 
 
-def settings_for(
-    client: openai.OpenAI | openai.AsyncOpenAI, model: str | None, mode: str
-) -> Settings:
-    """Resolve model (argument, $BRIEFING_MODEL, default) and mode ("auto" by endpoint)."""
-    url = urlsplit(str(client.base_url))
-    endpoint = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
-    if mode == "auto":
-        mode = "tools_strict" if url.hostname in OPENAI_HOSTS else "json"
-    if mode not in _MODES:
-        raise ConfigurationError(f"unknown mode {mode!r}; choose one of auto, {', '.join(_MODES)}")
-    chosen = model or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+def client_from_env() -> openai.OpenAI:
+    """The same as a sync client, for the Batch API's file and batch calls."""
+    key, base_url = _env_endpoint()
+    return openai.OpenAI(api_key=key, base_url=base_url, max_retries=0)
+
+
+def resolve_model(model: str | None) -> str:
+    """The model a run uses: the argument, else $BRIEFING_MODEL, else the default."""
+    chosen = model if model is not None else os.environ.get(ENV_MODEL) or DEFAULT_MODEL
     if not chosen.strip():
         raise ConfigurationError(f"the model name is empty; pass model=... or set {ENV_MODEL}")
-    return Settings(model=chosen, mode_name=cast(ModeName, mode), endpoint=endpoint)
+    return chosen.strip()
+
+
+def endpoint_of(client: Client) -> str:
+    url = urlsplit(str(client.base_url))
+    return f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
+
+
+def resolve_mode(mode: str, endpoint: str) -> ModeName:
+    """ "auto" is strict tools on OpenAI and JSON elsewhere (local servers vary in what they
+    enforce)."""
+    if mode == "auto":
+        return "tools_strict" if urlsplit(endpoint).hostname in OPENAI_HOSTS else "json"
+    if mode not in MODES:
+        raise ConfigurationError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    return mode
+
+
+def settings_for(client: Client, model: str | None, mode: str) -> Settings:
+    endpoint = endpoint_of(client)
+    return Settings(resolve_model(model), resolve_mode(mode, endpoint), endpoint)

@@ -1,109 +1,168 @@
-"""From a checked-or-not extraction to a Brief: only what code can ground becomes an item."""
+"""From the proposed items to a Brief: only what code can ground becomes an item, and every
+proposed item gets a line in `record.items` saying where it ended."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from briefing.load.article import Article
+from briefing.extract.parse import Proposed
+from briefing.extract.schema import (
+    AgreementDraft,
+    ClaimDraft,
+    DateMention,
+    KeyPointDraft,
+    OfficialDraft,
+)
 from briefing.ground.dates import resolve_date
-from briefing.ground.dedupe import dedupe_agreements, dedupe_claims, dedupe_key_points
+from briefing.ground.dedupe import Fold, dedupe_agreements, dedupe_claims, dedupe_key_points
+from briefing.ground.people import merge_officials
+from briefing.ground.rules import spans
+from briefing.load.article import Article
 from briefing.models import (
     Agreement,
     Brief,
     Claim,
     DateValue,
     Evidence,
-    ItemKind,
+    ItemFate,
     KeyPoint,
     RunRecord,
     Unverified,
 )
-from briefing.ground.people import merge_officials
-from briefing.extract.schema import (
-    AgreementDraft,
-    ClaimDraft,
-    DateMention,
-    Extraction,
-    KeyPointDraft,
-    OfficialDraft,
-)
-from briefing.ground.quotes import item_problems, locate
-
-_KINDS: dict[type[Any], ItemKind] = {
-    KeyPointDraft: "key_point",
-    AgreementDraft: "agreement",
-    OfficialDraft: "official",
-    ClaimDraft: "claim",
-}
 
 
-def assemble(article: Article, extraction: Extraction, record: RunRecord) -> Brief:
-    """Ground every item; drop and report those that fail, resolve dates, merge officials."""
+def assemble(
+    article: Article, headline: str, bluf: str, proposed: Sequence[Proposed], record: RunRecord
+) -> Brief:
+    """Drop and report what failed, resolve dates, fold duplicates, merge officials."""
     text = article.text
-    unverified: list[Unverified] = []
     notes = list(record.notes)
-    if not extraction.key_points:
-        notes.append("The model gave no key points: the bottom line rests on no cited evidence.")
-
-    clean = extraction._clean_for == text  # checked item by item by the validator already
-
-    def grounded(items: list[Any]) -> list[tuple[Any, list[Evidence]]]:
-        kept = []
-        for item in items:
-            reasons = [] if clean else item_problems(item, text)
-            if reasons:
-                unverified.append(
-                    Unverified(
-                        kind=_KINDS[type(item)],
-                        label=_label(item),
-                        reasons=reasons,
-                        proposed=item.model_dump(),
-                    )
+    fates: list[ItemFate] = []
+    unverified: list[Unverified] = []
+    good: dict[str, list[tuple[Proposed, list[Evidence]]]] = {
+        "key_point": [], "agreement": [], "official": [], "claim": []
+    }  # fmt: skip
+    for p in proposed:
+        if p.draft is None or p.problems or p.withdrawn:
+            reasons = p.problems + (
+                ["withdrawn by the model when asked to fix it"] if p.withdrawn else []
+            )
+            unverified.append(
+                Unverified(
+                    kind=p.kind,
+                    label=label(p),
+                    reasons=reasons,
+                    proposed=p.raw if isinstance(p.raw, dict) else {"value": p.raw},
                 )
-                continue
-            kept.append((item, _evidence(item.evidence, text)))
-        return kept
+            )
+            fates.append(
+                ItemFate(
+                    kind=p.kind,
+                    ref=p.ref,
+                    label=label(p),
+                    fate="dropped",
+                    reason="; ".join(reasons),
+                )
+            )
+            continue
+        evidence = [
+            Evidence(quote=text[s:e], start=s, end=e)
+            for s, e in spans(p.draft.evidence, text)  # type: ignore[attr-defined]
+        ]
+        good[p.kind].append((p, evidence))
+    if not good["key_point"]:
+        notes.append(
+            "The model gave no usable key points: the bottom line rests on no cited evidence."
+        )
 
-    key_points = dedupe_key_points(
-        [KeyPoint(text=p.text, evidence=ev) for p, ev in grounded(extraction.key_points)]
+    key_points, kp_into, kp_folds = dedupe_key_points(
+        [KeyPoint(text=_draft(p, KeyPointDraft).text, evidence=ev) for p, ev in good["key_point"]]
     )
-    agreements = dedupe_agreements(
+    agreements, ag_into, ag_folds = dedupe_agreements(
         [
             Agreement(
-                **a.model_dump(exclude={"evidence", "date"}),
-                date=_resolve(a.date, article, notes),
+                **_draft(p, AgreementDraft).model_dump(exclude={"evidence", "date"}),
+                date=_resolve(_draft(p, AgreementDraft).date, article, notes),
                 evidence=ev,
             )
-            for a, ev in grounded(extraction.agreements)
+            for p, ev in good["agreement"]
         ]
     )
-    officials = merge_officials(
+    people = [
+        (
+            [o.name, *o.other_names],
+            o.title,
+            o.affiliation,
+            o.country,
+            ev,
+        )
+        for o, ev in ((_draft(p, OfficialDraft), ev) for p, ev in good["official"])
+    ]
+    officials, of_into = merge_officials(people)
+    of_folds = _merges(of_into)
+    claims, cl_into, cl_folds = dedupe_claims(
         [
-            ([o.name, *o.other_names], o.title, o.affiliation, o.country, ev)
-            for o, ev in grounded(extraction.officials)
+            Claim(**_draft(p, ClaimDraft).model_dump(exclude={"evidence"}), evidence=ev)
+            for p, ev in good["claim"]
         ]
     )
-    claims = dedupe_claims(
-        [
-            Claim(**c.model_dump(exclude={"evidence"}), evidence=ev)
-            for c, ev in grounded(extraction.claims)
-        ]
-    )
+    for kind, into, folds, outs, fold_fate in (
+        ("key_point", kp_into, kp_folds, key_points, "folded"),
+        ("agreement", ag_into, ag_folds, agreements, "folded"),
+        ("official", of_into, of_folds, officials, "merged"),
+        ("claim", cl_into, cl_folds, claims, "folded"),
+    ):
+        why = {i: reason for i, _, reason in folds}
+        for i, (p, _) in enumerate(good[kind]):
+            if i in why:
+                fates.append(
+                    ItemFate(
+                        kind=p.kind,
+                        ref=p.ref,
+                        label=label(p),
+                        fate=fold_fate,
+                        into=_out_label(outs[into[i]]),
+                        reason=why[i],
+                    )
+                )
+            else:
+                fates.append(
+                    ItemFate(
+                        kind=p.kind,
+                        ref=p.ref,
+                        label=label(p),
+                        fate="repaired" if p.repaired else "kept",
+                    )
+                )
+    order = {p.ref: n for n, p in enumerate(proposed)}
+    fates.sort(key=lambda f: order.get(f.ref, 0))
     return Brief(
         article=article,
-        headline=extraction.headline,
-        bluf=extraction.bluf,
+        headline=headline,
+        bluf=bluf,
         key_points=key_points,
         agreements=agreements,
         officials=officials,
         claims=claims,
-        record=record.model_copy(update={"unverified": unverified, "notes": notes}),
+        record=record.model_copy(update={"unverified": unverified, "notes": notes, "items": fates}),
     )
 
 
-def _evidence(quotes: list[str], text: str) -> list[Evidence]:
-    spans = sorted({span for q in quotes if (span := locate(q, text)) is not None})
-    return [Evidence(quote=text[start:end], start=start, end=end) for start, end in spans]
+def _merges(into: list[int]) -> list[Fold]:
+    first: dict[int, int] = {}
+    folds: list[Fold] = []
+    for i, at in enumerate(into):
+        if at in first:
+            folds.append((i, at, "the same person by name"))
+        else:
+            first[at] = i
+    return folds
+
+
+def _draft(p: Proposed, kind: type[Any]) -> Any:
+    assert isinstance(p.draft, kind)
+    return p.draft
 
 
 def _resolve(mention: DateMention | None, article: Article, notes: list[str]) -> DateValue | None:
@@ -124,11 +183,27 @@ def _resolve(mention: DateMention | None, article: Article, notes: list[str]) ->
     )
 
 
-def _label(item: Any) -> str:
-    if isinstance(item, AgreementDraft):
+def label(p: Proposed) -> str:
+    raw = p.raw if isinstance(p.raw, dict) else {}
+
+    def field(name: str) -> str:
+        value = raw.get(name)
+        return value if isinstance(value, str) else "?"
+
+    if p.kind == "agreement":
+        return f"Agreement: {field('title')}"
+    if p.kind == "official":
+        return f"Official: {field('name')}"
+    if p.kind == "claim":
+        return f"Claim by {field('claimant')}: {field('statement')}"
+    return f"Key point: {field('text')}"
+
+
+def _out_label(item: Any) -> str:
+    if isinstance(item, Agreement):
         return f"Agreement: {item.title}"
-    if isinstance(item, OfficialDraft):
-        return f"Official: {item.name}"
-    if isinstance(item, ClaimDraft):
+    if isinstance(item, Claim):
         return f"Claim by {item.claimant}: {item.statement}"
-    return f"Key point: {item.text}"
+    if isinstance(item, KeyPoint):
+        return f"Key point: {item.text}"
+    return f"Official: {item.name}"

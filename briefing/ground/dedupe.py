@@ -1,19 +1,29 @@
 """Folding duplicate items together: within one extraction (models repeat themselves) and
-across the chunks of a long article."""
+across the parts of a long article.
+
+Only what says the same thing folds; in doubt both stay. Every fold is returned with its
+reason, so that the run record can show it (nothing disappears silently).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from rapidfuzz import fuzz
+
+from briefing.ground.people import fold_name
 from briefing.models import Agreement, Claim, Evidence, KeyPoint
 
 T = TypeVar("T", Agreement, Claim, KeyPoint)
+SAME_STATEMENT = 90  # rapidfuzz token_sort_ratio: the same words, in any order
+# (index folded, index of the kept item it went into, why)
+Fold = tuple[int, int, str]
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    return " ".join(re.findall(r"\w+", fold_name(text)))
 
 
 def _spans(evidence: list[Evidence]) -> frozenset[tuple[int, int]]:
@@ -30,50 +40,44 @@ def _union(first: list[str], second: list[str]) -> list[str]:
     return first + [x for x in second if _norm(x) not in known]
 
 
-def _dedupe(
-    items: Sequence[T], keys: Callable[[T], list[Hashable]], fold: Callable[[T, T], T]
-) -> list[T]:
-    kept: list[T] = []
-    index: dict[Hashable, int] = {}
-    for item in items:
-        found = next((index[k] for k in keys(item) if k in index), None)
-        if found is None:
-            index.update({k: len(kept) for k in keys(item)})
-            kept.append(item)
-        else:
-            kept[found] = fold(kept[found], item)
-            index.update({k: found for k in keys(item)})
-    return kept
-
-
 def _nested(a: list[Evidence], b: list[Evidence]) -> bool:
     """One item's passages all among the other's: the same report, cited more or less fully."""
     sa, sb = _spans(a), _spans(b)
     return bool(sa) and bool(sb) and (sa <= sb or sb <= sa)
 
 
-def _fold_similar(
-    items: Sequence[T], same: Callable[[T, T], bool], fold: Callable[[T, T], T]
-) -> list[T]:
+def fold_similar(
+    items: Sequence[T], same: Callable[[T, T], str | None], fold: Callable[[T, T], T]
+) -> tuple[list[T], list[int], list[Fold]]:
+    """Items with duplicates folded into the first of each; for every input the index of
+    the item it ended in, and the folds with their reasons."""
     kept: list[T] = []
-    for item in items:
-        at = next((i for i, k in enumerate(kept) if same(k, item)), None)
-        if at is None:
+    into: list[int] = []
+    folds: list[Fold] = []
+    for i, item in enumerate(items):
+        match = next(((k, why) for k, other in enumerate(kept) if (why := same(other, item))), None)
+        if match is None:
+            into.append(len(kept))
             kept.append(item)
         else:
+            at, why = match
             kept[at] = fold(kept[at], item)
-    return kept
+            into.append(at)
+            folds.append((i, at, why))
+    return kept, into, folds
 
 
-def dedupe_agreements(items: Sequence[Agreement]) -> list[Agreement]:
+def dedupe_agreements(items: Sequence[Agreement]) -> tuple[list[Agreement], list[int], list[Fold]]:
     """Same title; or same kind and parties resting on nested passages (a reworded repeat).
     Two agreements between the same parties that share only some passages stay apart."""
 
-    def same(a: Agreement, b: Agreement) -> bool:
+    def same(a: Agreement, b: Agreement) -> str | None:
         if _norm(a.title) == _norm(b.title):
-            return True
+            return "same title"
         parties = {_norm(p) for p in a.parties} == {_norm(p) for p in b.parties}
-        return a.kind == b.kind and parties and _nested(a.evidence, b.evidence)
+        if a.kind == b.kind and parties and _nested(a.evidence, b.evidence):
+            return "same kind and parties, evidence within the other's"
+        return None
 
     def fold(a: Agreement, b: Agreement) -> Agreement:
         return a.model_copy(
@@ -87,7 +91,7 @@ def dedupe_agreements(items: Sequence[Agreement]) -> list[Agreement]:
             }
         )
 
-    return _fold_similar(items, same, fold)
+    return fold_similar(items, same, fold)
 
 
 def _same_claimant(a: str, b: str) -> bool:
@@ -98,13 +102,19 @@ def _same_claimant(a: str, b: str) -> bool:
     )
 
 
-def dedupe_claims(items: Sequence[Claim]) -> list[Claim]:
-    """The same claimant saying the same thing: in the same words, or on nested passages."""
+def dedupe_claims(items: Sequence[Claim]) -> tuple[list[Claim], list[int], list[Fold]]:
+    """The same claimant saying the same thing (the same statement, word for word or with
+    its words reordered). Two statements drawn from one sentence stay two claims."""
 
-    def same(a: Claim, b: Claim) -> bool:
-        if not _same_claimant(a.claimant, b.claimant):
-            return False
-        return _norm(a.statement) == _norm(b.statement) or _nested(a.evidence, b.evidence)
+    def same(a: Claim, b: Claim) -> str | None:
+        if not _same_claimant(a.claimant, b.claimant) or a.kind != b.kind:
+            return None
+        if _norm(a.statement) == _norm(b.statement):
+            return "same claimant, same statement"
+        score = fuzz.token_sort_ratio(_norm(a.statement), _norm(b.statement))
+        if score >= SAME_STATEMENT and _nested(a.evidence, b.evidence):
+            return f"same claimant, statement {score:.0f}% alike on the same evidence"
+        return None
 
     def fold(a: Claim, b: Claim) -> Claim:
         longer = a if len(a.claimant) >= len(b.claimant) else b
@@ -112,11 +122,15 @@ def dedupe_claims(items: Sequence[Claim]) -> list[Claim]:
             update={"claimant": longer.claimant, "evidence": union_evidence(a.evidence, b.evidence)}
         )
 
-    return _fold_similar(items, same, fold)
+    return fold_similar(items, same, fold)
 
 
-def dedupe_key_points(items: Sequence[KeyPoint]) -> list[KeyPoint]:
-    def keys(p: KeyPoint) -> list[Hashable]:
-        return [("text", _norm(p.text)), ("body", _spans(p.evidence))]
+def dedupe_key_points(items: Sequence[KeyPoint]) -> tuple[list[KeyPoint], list[int], list[Fold]]:
+    def same(a: KeyPoint, b: KeyPoint) -> str | None:
+        if _norm(a.text) == _norm(b.text):
+            return "same text"
+        if _spans(a.evidence) == _spans(b.evidence):
+            return "same evidence"
+        return None
 
-    return _dedupe(items, keys, lambda a, b: a)
+    return fold_similar(items, same, lambda a, b: a)

@@ -41,8 +41,7 @@ class _Name:
 
     @classmethod
     def parse(cls, text: str) -> _Name:
-        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-        words = tuple(re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", folded))
+        words = tuple(re.findall(r"\w+(?:'\w+)*", fold_name(text)))
         core = tuple(w for w in words if w not in _NOT_CORE)
         determiner = text.strip().lower().startswith(("the ", "a ", "an ", "his ", "her "))
         lower_start = text[:1].islower() and (not words or words[0] not in PARTICLES)
@@ -56,6 +55,13 @@ class _Name:
     def patronymic(self) -> bool:
         """ "Mohammed bin Salman": the last word is a father's name, not a family name."""
         return len(self.words) > 1 and self.words[-2] in PATRONYMIC
+
+
+def fold_name(text: str) -> str:
+    """A name folded for comparison in any script: NFKC, case folded, accents dropped (so
+    that "Erdoğan" meets "Erdogan"), letters of every alphabet kept."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=4096)
@@ -114,22 +120,23 @@ def _same_person(a: _Person, b: _Person, owners: dict[str, int]) -> bool:
         return False
     for x, y in product(names_a, names_b):
         if x.is_reference or y.is_reference:
-            if x.is_reference and y.is_reference and x.words == y.words:
+            if x.is_reference and y.is_reference and x.words and x.words == y.words:
                 return True
             continue
-        if x.core == y.core or _surname_only_match(x, y, owners):
+        if (x.core and x.core == y.core) or _surname_only_match(x, y, owners):
             return True
         if len(x.core) > 1 and len(y.core) > 1 and _full_names_match(x, y):
             return True
     return False
 
 
-def merge_officials(people: Sequence[Entry]) -> list[Official]:
+def merge_officials(people: Sequence[Entry]) -> tuple[list[Official], list[int]]:
     """Merge entries naming the same person, keeping every name used and all evidence.
 
     Entries merge on a shared name or reference, on a surname-only mention of a surname that
     only one full name in the article carries, and on spelling variants of the surname
     (Shoigu/Shoygu) when the first names agree; never when their full names conflict.
+    Returns the officials and, for each entry, the index of the official it went into.
     """
     persons = [_Person(list(names), t, a, c, list(ev)) for names, t, a, c, ev in people]
     owners: dict[str, int] = {}
@@ -138,17 +145,21 @@ def merge_officials(people: Sequence[Entry]) -> list[Official]:
         for surname in surnames:
             owners[surname] = owners.get(surname, 0) + 1
     merged: list[_Person] = []
+    into: list[int] = []
     for person in persons:
-        target = next((m for m in merged if _same_person(m, person, owners)), None)
-        if target is None:
+        at = next((i for i, m in enumerate(merged) if _same_person(m, person, owners)), None)
+        if at is None:
+            into.append(len(merged))
             merged.append(person)
             continue
+        into.append(at)
+        target = merged[at]
         target.names += [n for n in person.names if n not in target.names]
         target.title = target.title or person.title
         target.affiliation = target.affiliation or person.affiliation
         target.country = target.country or person.country
         target.evidence += [e for e in person.evidence if e not in target.evidence]
-    return [_to_official(p) for p in merged]
+    return [_to_official(p) for p in merged], into
 
 
 def _to_official(person: _Person) -> Official:

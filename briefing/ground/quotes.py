@@ -1,4 +1,4 @@
-"""Checks the model's output against the article: grounding of quotes, and rules no schema says.
+"""Finding quotes and names in the article, and the passage closest to one that is not there.
 
 Quotes are matched leniently about typography (curly vs straight quotes, dashes, runs of
 whitespace, letter case) but never about words; the span found is what gets rendered, so a
@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from briefing.extract.schema import Extraction, evidenced_items
+from rapidfuzz import fuzz
 
 MIN_QUOTE_CHARS = 10
 
@@ -24,7 +23,7 @@ _FOLD = str.maketrans(
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
         "\u2015": "-", "\u2212": "-",
         "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "", "\u00ad": "",
-        "\u2060": "", "\ufeff": "",
+        "\u2060": "", "\ufeff": "", "[": "", "]": "",
     }
 )  # fmt: skip
 _FOLD_ONE_TO_ONE = {k: v for k, v in _FOLD.items() if v}
@@ -40,6 +39,9 @@ class _Folded:
 
 
 _INVISIBLE = "\u200b\u00ad\u2060\ufeff"
+# Editorial brackets ("[Recep Tayyip] Erdogan", "[T]he") are dropped on both sides, so a quote
+# or name matches whether or not the model kept them.
+_DROPPED = "[]"
 _RUNS = re.compile(rf"[{_INVISIBLE}]+|\s+|[^\s{_INVISIBLE}]+")
 
 
@@ -57,6 +59,8 @@ _JOINS = re.compile(rf"[\s{_INVISIBLE}]{{2,}}|[^\S ]|[{_INVISIBLE}]")
 def _fold_whole(article: str) -> _Folded | None:
     """Typography and case folded one to one, then whitespace runs (with any invisible
     characters in them) made one space and lone invisible characters dropped."""
+    if any(c in article for c in _DROPPED):
+        return None
     folded = article.translate(_FOLD_ONE_TO_ONE)
     folded = folded.lower() if folded.isascii() else folded.casefold()
     if len(folded) != len(article):
@@ -184,56 +188,46 @@ def mentioned(name: str, article: str) -> bool:
     return bool(needle) and _find_words(needle, _fold_article(article).text) >= 0
 
 
-def problems(extraction: Extraction, article: str) -> list[tuple[str, str]]:
-    """Every (item path, problem) pair; an empty list means the extraction can be trusted."""
-    found: list[tuple[str, str]] = []
-    if not extraction.key_points:
-        found.append(("key_points", "give three to six key points, each with its evidence"))
-    for path, item in evidenced_items(extraction):
-        found += [(path, message) for message in item_problems(item, article)]
-    return found
+_WRAPPED = (
+    re.compile(r"[\"\u201c\u00ab](.+)[\"\u201d\u00bb]", re.DOTALL),
+    re.compile(r"(?:^|\s)[\'\u2018](.+)[\'\u2019](?:$|[\s.,;:])", re.DOTALL),
+    re.compile(r"^[^\"\'\u201c\u2018]{3,60}?:\s*(.+)$", re.DOTALL),
+)
 
 
-def item_problems(item: Any, article: str) -> list[str]:
-    """The problems of one evidenced item (a key point, agreement, official or claim draft)."""
-    found: list[str] = []
-    quotes = [q for q in item.evidence if q.strip()]
-    if not quotes:
-        found.append("evidence: give at least one verbatim quote from the article")
-    for i, quote in enumerate(item.evidence):
-        problem = quote_problem(quote, article) if quote.strip() else None
-        if problem:
-            found.append(f"evidence[{i}]: {problem}")
-    parties = getattr(item, "parties", None)
-    if parties is not None and len({p.strip().casefold() for p in parties if p.strip()}) < 2:
-        found.append("parties: name at least two distinct parties")
-    date = getattr(item, "date", None)
-    if date is not None and not mentioned(date.text, article):
-        found.append(
-            f"date.text: {date.text!r} does not appear in the article; copy the article's own "
-            "words for the date, or use null"
-        )
-    for label, name in _names_to_check(item):
-        if not mentioned(name, article):
-            found.append(
-                f"{label}: {name!r} does not appear in the article; use names exactly as the "
-                "article writes them"
-            )
-    return found
+def ground(quote: str, article: str) -> tuple[int, int] | None:
+    """The span of `quote`, or of the quoted part of a quote the model wrapped in words of its
+    own ("The article states: '...'") when that part alone is in the article."""
+    span = locate(quote, article)
+    if span is not None:
+        return span
+    for pattern in _WRAPPED:
+        match = pattern.search(quote.strip())
+        if match and len(_fold_quote(match.group(1))) >= MIN_QUOTE_CHARS:
+            span = locate(match.group(1), article)
+            if span is not None:
+                return span
+    return None
 
 
-def _names_to_check(item: Any) -> list[tuple[str, str]]:
-    """Names and places the briefing states as fact, so each must be in the article.
-
-    Claimants are left to the evidence: they are often descriptions ("foreign ministers of
-    Egypt, Greece, Cyprus and France") or the publisher itself, not words of the article.
-    """
-    names: list[tuple[str, str]] = []
-    if hasattr(item, "other_names"):
-        names.append(("name", item.name))
-        names += [(f"other_names[{i}]", n) for i, n in enumerate(item.other_names)]
-    if hasattr(item, "signatories"):
-        names += [(f"signatories[{i}]", n) for i, n in enumerate(item.signatories)]
-    if getattr(item, "place", None):
-        names.append(("place", item.place))
-    return names
+def closest_passage(text: str, article: str, *, limit: int = 320) -> str | None:
+    """The article's sentence(s) most like `text`, for a repair request: the model sees the
+    words it should have copied."""
+    if not text.strip():
+        return None
+    found = fuzz.partial_ratio_alignment(text, article, processor=str.casefold)
+    if found is None or found.score < 50:
+        return None
+    start = max(
+        article.rfind(". ", 0, found.dest_start) + 2,
+        article.rfind("\n", 0, found.dest_start) + 1,
+        0,
+    )
+    ends = [
+        i
+        for i in (article.find(". ", found.dest_end), article.find("\n", found.dest_end))
+        if i >= 0
+    ]
+    end = min(ends) + 1 if ends else len(article)
+    passage = article[start:end].strip()
+    return passage if len(passage) <= limit else article[found.dest_start : found.dest_end].strip()

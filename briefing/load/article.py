@@ -146,3 +146,35 @@ def _parse_date(value: str | None) -> dt.date:
         raise InputError(
             f"the date header {value or '(missing)'!r} is not a calendar date in YYYY-MM-DD form"
         ) from None
+
+
+PATH_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
+
+
+def as_article(article: Article | str | os.PathLike[str]) -> Article:
+    """An Article from an Article, a path, or text.
+
+    The rule for strings: one that names an existing file is that file; one that looks like a
+    path (a single line ending in .txt/.md/.html/.htm/.json, or holding a path separator and
+    no space) but names no file is an InputError, never text sent to the model; anything else
+    is article text (pass `Article(text=...)` to be explicit).
+    """
+    if isinstance(article, Article):
+        return article
+    if isinstance(article, os.PathLike):
+        return load_article(article)
+    if not isinstance(article, str):
+        raise InputError(f"expected an Article, a path or text, not {type(article).__name__}")
+    candidate = article.strip()
+    if "\n" not in candidate and len(candidate) < 1024:
+        if candidate and Path(candidate).is_file():
+            return load_article(candidate)
+        looks_like_path = candidate.lower().endswith(PATH_SUFFIXES) or (
+            (os.sep in candidate or "/" in candidate) and " " not in candidate
+        )
+        if looks_like_path:
+            raise InputError(
+                f"{candidate}: no such file (a string that looks like a path is read as one; "
+                "pass Article(text=...) to brief it as text)"
+            )
+    return Article.from_string(article)

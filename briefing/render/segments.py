@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from briefing.models import Brief, Evidence, ItemKind
+from briefing.extract.schema import ItemKind
+from briefing.models import Brief, Evidence
 
 BADGE = {"key_point": "K", "agreement": "A", "official": "O", "claim": "C"}
 PRIORITY: tuple[ItemKind, ...] = ("agreement", "claim", "official", "key_point")

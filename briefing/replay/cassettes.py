@@ -23,13 +23,13 @@ import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from briefing.load.article import Article, load_article
-from briefing.extract.settings import DEFAULT_MODEL, ModeName
 from briefing.errors import ConfigurationError
 from briefing.extract.core import generate_brief
-from briefing.models import Brief
 from briefing.extract.prompts import prompt_version
-from briefing.testing import Reply, completion_envelope
+from briefing.extract.settings import DEFAULT_MODEL, ModeName
+from briefing.load.article import Article, load_article
+from briefing.models import Brief
+from briefing.replay.envelope import Reply, completion_envelope
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 SCRUBBED_HEADERS = (
@@ -201,12 +201,13 @@ def replay(article: Article, cassette: str | os.PathLike[str]) -> Brief:
         if _caused_by(exc, CannotOverwriteExistingCassetteException):
             raise ConfigurationError(_mismatch(cassette, prov, article)) from None
         raise
-    note = f"Replayed offline from {cassette.name}: {describe(prov)}."
-    if prov["kind"] == "authored":
-        note += " Token counts are estimates."
-    return brief.model_copy(
-        update={"record": brief.record.model_copy(update={"notes": [note, *brief.record.notes]})}
+    note = (
+        f"Replayed offline from {cassette.name}: {describe(prov)}. Nothing was spent: the "
+        "token counts are the ones the cassette holds"
+        + (" (estimates, for an authored reply)." if prov["kind"] == "authored" else ".")
     )
+    update = {"notes": [note, *brief.record.notes], "replayed": True, "cost_usd": 0.0}
+    return brief.model_copy(update={"record": brief.record.model_copy(update=update)})
 
 
 def _mismatch(cassette: Path, prov: dict[str, Any], article: Article) -> str:
@@ -286,7 +287,9 @@ def author(seed: Path, reply_file: Path, out: Path, *, model: str = DEFAULT_MODE
         return generate_brief(article, client=client, model=model, mode="tools_strict")
 
 
-def record(seed: Path, out: Path, *, client: openai.OpenAI, model: str, mode: ModeName) -> Brief:
+def record(
+    seed: Path, out: Path, *, client: openai.OpenAI | openai.AsyncOpenAI, model: str, mode: ModeName
+) -> Brief:
     """Record a live exchange with the endpoint `client` points at, marked `recorded`."""
     article = load_article(seed)
     url = httpx2.URL(str(client.base_url))

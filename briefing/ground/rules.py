@@ -1,0 +1,109 @@
+"""The rules an item must pass before it is rendered as fact, each failure worded so that the
+model can fix the item from the message alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from briefing.extract.schema import AgreementDraft, Draft, OfficialDraft
+from briefing.ground.quotes import MIN_QUOTE_CHARS, ground, mentioned
+
+TITLE_WORDS = {
+    "president", "minister", "secretary", "chancellor", "ambassador", "spokesman",
+    "spokeswoman", "spokesperson", "general", "senator", "governor", "mayor", "chief",
+    "director", "chairman", "speaker", "king", "queen", "prince", "sheikh", "mr", "mrs", "ms",
+    "dr", "gen", "sen", "rep", "he", "h.e",
+}  # fmt: skip
+
+
+def item_problems(item: Draft, article: str) -> list[str]:
+    """The problems of one evidenced item, each a sentence that says how to fix it."""
+    found: list[str] = []
+    quotes = [q for q in getattr(item, "evidence", []) if q.strip()]
+    if not quotes:
+        found.append("evidence: give at least one quote copied from the article")
+    for i, quote in enumerate(quotes):
+        if len(quote.strip(" \"'\u201c\u201d\u2018\u2019")) < MIN_QUOTE_CHARS:
+            found.append(
+                f"evidence[{i}]: {quote!r} is too short to show anything; quote the whole clause"
+            )
+        elif ground(quote, article) is None:
+            why = (
+                "is shortened with an ellipsis"
+                if "..." in quote or "\u2026" in quote
+                else ("is not in the article word for word")
+            )
+            found.append(
+                f"evidence[{i}]: {quote!r} {why}; copy one passage exactly, or withdraw the item"
+            )
+    if isinstance(item, AgreementDraft):
+        found += _agreement_problems(item, article)
+    if isinstance(item, OfficialDraft):
+        found += _official_problems(item, article)
+    return found
+
+
+def _agreement_problems(item: AgreementDraft, article: str) -> list[str]:
+    found = []
+    if not [p for p in item.parties if p.strip()]:
+        found.append("parties: name who is party to it as the article words it, even if vaguely")
+    if item.date is not None and not mentioned(item.date.text, article):
+        found.append(
+            f"date.text: {item.date.text!r} is not in the article; copy the article's own "
+            "words for the date, or use null"
+        )
+    found += [
+        f"signatories[{i}]: {name!r} is not in the article; write names as the article does"
+        for i, name in enumerate(item.signatories)
+        if not mentioned(name, article)
+    ]
+    if item.place and not _place_mentioned(item.place, article):
+        found.append(
+            f"place: {item.place!r} is not in the article; use the article's words or null"
+        )
+    return found
+
+
+def _place_mentioned(place: str, article: str) -> bool:
+    """A place is the article's words, or built from them ("Lancaster House, London")."""
+    parts = [p.strip() for p in place.split(",") if p.strip()]
+    return mentioned(place, article) or (bool(parts) and all(mentioned(p, article) for p in parts))
+
+
+def _official_problems(item: OfficialDraft, article: str) -> list[str]:
+    found = []
+    if not mentioned(item.name, article):
+        found.append(
+            f"name: {item.name!r} is not in the article; write the name as the article spells it"
+        )
+    words = [w.strip(".,").casefold() for w in item.name.split()]
+    if words and all(w in TITLE_WORDS or not w for w in words):
+        found.append(f"name: {item.name!r} is a title, not a name; give the person's name")
+    found += [
+        f"other_names[{i}]: {name!r} is not in the article; list only forms the article uses"
+        for i, name in enumerate(item.other_names)
+        if not mentioned(name, article)
+    ]
+    return found
+
+
+def spans(quotes: list[str], article: str) -> list[tuple[int, int]]:
+    """The article spans of the quotes that ground, in order, each once."""
+    return sorted({span for q in quotes if (span := ground(q, article)) is not None})
+
+
+def passages_for(item: Any, problems: list[str], article: str) -> list[str]:
+    """For a repair request: the closest article passage to each quote or name that failed."""
+    from briefing.ground.quotes import closest_passage
+
+    wanted: list[str] = [q for q in getattr(item, "evidence", []) if ground(q, article) is None]
+    if any(
+        p.startswith(("name:", "other_names", "signatories", "place", "date")) for p in problems
+    ):
+        wanted += [str(getattr(item, "name", "") or getattr(item, "place", "") or "")]
+    passages: list[str] = []
+    for text in wanted:
+        passage = closest_passage(text, article)
+        if passage and passage not in passages:
+            passages.append(passage)
+    return passages[:3]
