@@ -59,7 +59,6 @@ ClaimKind = Literal[
 Tense = Literal["past", "future", "unknown"]
 ItemKind = Literal["key_point", "agreement", "official", "claim"]
 
-EVIDENCE = "Verbatim quotes from the article that show this item."
 
 
 class Draft(BaseModel):
@@ -80,8 +79,8 @@ class AgreementDraft(Draft):
     kind: AgreementKind
     role: AgreementRole = Field(
         description=(
-            "reported: the article reports news about it; background: only mentioned; "
-            "document: the article itself is the agreement or statement."
+            "reported: news about it; background: only mentioned; document: the article "
+            "itself is it."
         )
     )
     parties: list[str] = Field(
@@ -100,7 +99,7 @@ class AgreementDraft(Draft):
     date: DateMention | None = Field(description="When it reached that status.")
     place: str | None = Field(description="Where it was signed or concluded, in article words.")
     subjects: list[str] = Field(description="Subject areas, as short noun phrases.")
-    evidence: list[str] = Field(description=EVIDENCE)
+    evidence: list[str]  # the rules are the system prompt's
 
 
 class OfficialDraft(Draft):
@@ -118,7 +117,7 @@ class OfficialDraft(Draft):
             "with a title, another spelling."
         )
     )
-    evidence: list[str] = Field(description=EVIDENCE)
+    evidence: list[str]  # the rules are the system prompt's
 
 
 class ClaimDraft(Draft):
@@ -136,15 +135,15 @@ class ClaimDraft(Draft):
     target: str | None = Field(description="Whom or what it is about.")
     kind: ClaimKind
     how: str | None = Field(description="How it was made, in the article's words.")
-    reporting_source: str | None = Field(description="The outlet the article credits, if any.")
-    evidence: list[str] = Field(description=EVIDENCE)
+    reporting_source: str | None = Field(description="The outlet the article credits.")
+    evidence: list[str]  # the rules are the system prompt's
 
 
 class KeyPointDraft(Draft):
     """One point an analyst needs."""
 
     text: str = Field(description="The point, in one sentence of your own words.")
-    evidence: list[str] = Field(description=EVIDENCE)
+    evidence: list[str]  # the rules are the system prompt's
 
 
 class Extraction(Draft):
