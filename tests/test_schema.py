@@ -79,7 +79,8 @@ def test_every_field_is_described_unless_its_name_and_values_say_it_all() -> Non
     for name, definition in [("Extraction", schema), *schema["$defs"].items()]:
         assert definition.get("description"), f"{name} has no description"
         for field, spec in definition["properties"].items():
-            self_explaining = "enum" in spec or field == "agreements"
+            # evidence: its rules are said once, in the system prompt
+            self_explaining = "enum" in spec or field in ("agreements", "evidence")
             assert self_explaining or len(spec.get("description", "")) > 15, (
                 f"{name}.{field} is not described"
             )
