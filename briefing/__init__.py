@@ -20,6 +20,7 @@ from briefing.errors import (
     TransportError,
     UserError,
 )
+from briefing.eval.run import evaluate
 from briefing.extract.core import agenerate_brief, generate_brief
 from briefing.ground.dates import resolve_date
 from briefing.load.article import Article, load_article
@@ -65,6 +66,7 @@ __all__ = [
     "UserError",
     "agenerate_brief",
     "agenerate_briefs",
+    "evaluate",
     "generate_brief",
     "generate_briefs",
     "load_article",

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from briefing.cli.batch import add_batch_parser
 from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
+from briefing.cli.evaluate import add_eval_parser
 from briefing.errors import BriefingError, ModelError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 
 EXIT_INTERRUPTED = 130
-SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "schema"}
+SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "eval", "schema"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     cassettes.set_defaults(run=_cassettes)
 
     add_batch_parser(sub)
+    add_eval_parser(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a Brief")
     schema.set_defaults(run=_schema)

@@ -60,7 +60,6 @@ Tense = Literal["past", "future", "unknown"]
 ItemKind = Literal["key_point", "agreement", "official", "claim"]
 
 
-
 class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
