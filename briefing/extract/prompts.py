@@ -20,7 +20,7 @@ import instructor
 import jinja2
 from pydantic import BaseModel
 
-from briefing.extract.schema import Extraction, without_titles
+from briefing.extract.schema import Extraction, without_descriptions, without_titles
 from briefing.extract.settings import Options, Settings
 from briefing.load.article import Article
 
@@ -55,11 +55,10 @@ def render(name: str, **variables: object) -> str:
 def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The function definition instructor builds for `model`, without titles."""
     built = instructor.generate_openai_schema(model)
-    return {
-        "name": built["name"],
-        "description": built["description"],
-        "parameters": without_titles(built["parameters"]),
-    }
+    parameters = without_titles(built["parameters"])
+    if not getattr(model, "describe_fields", True):
+        parameters = without_descriptions(parameters)
+    return {"name": built["name"], "description": built["description"], "parameters": parameters}
 
 
 @cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from pydantic import Field, create_model
 
@@ -34,9 +34,13 @@ def repair_model(kinds: frozenset[ItemKind]) -> type[Draft]:
             item=(Optional[DRAFTS[kind]], Field(description="The fixed item; null if withdrawn.")),  # type: ignore[arg-type]  # noqa: UP045
         )
         fields[GROUPS[kind]] = (list[fix], ...)
-    return create_model(
-        "Repair", __base__=Draft, __doc__="Failed items, fixed or withdrawn.", **fields
-    )
+    return create_model("Repair", __base__=_RepairBase, **fields)
+
+
+class _RepairBase(Draft):
+    """Failed items, fixed or withdrawn."""
+
+    describe_fields: ClassVar[bool] = False  # the item's JSON in the request shows each field
 
 
 def repair_messages(failing: list[Proposed], article: str) -> list[Message]:
@@ -49,10 +53,7 @@ def repair_messages(failing: list[Proposed], article: str) -> list[Message]:
         }
         for p in failing
     ]
-    return [
-        {"role": "system", "content": render("system.j2")},
-        {"role": "user", "content": render("repair.j2", items=entries)},
-    ]
+    return [{"role": "user", "content": render("repair.j2", items=entries)}]
 
 
 class _Loose:

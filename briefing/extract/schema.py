@@ -170,6 +170,20 @@ GROUPS: dict[ItemKind, str] = {
 }
 
 
+def without_descriptions(schema: Any) -> Any:
+    """A JSON Schema without field descriptions: for a repair, where the item's own JSON shows
+    what each field holds and the first request already explained them."""
+    if isinstance(schema, dict):
+        return {
+            k: without_descriptions(v)
+            for k, v in schema.items()
+            if not (k == "description" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [without_descriptions(v) for v in schema]
+    return schema
+
+
 def without_titles(schema: Any) -> Any:
     """A JSON Schema with pydantic's `title` keys removed: they cost tokens and tell nothing."""
     if isinstance(schema, dict):
