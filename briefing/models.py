@@ -157,6 +157,10 @@ class Brief(_Model):
     claims: list[Claim]
     record: RunRecord
 
+    def evidenced(self) -> list[KeyPoint | Agreement | Official | Claim]:
+        """Every item, in the order the briefing shows them; each carries its evidence."""
+        return [*self.key_points, *self.agreements, *self.officials, *self.claims]
+
     def to_markdown(self, *, templates: str | os.PathLike[str] | None = None) -> str:
         """The Markdown briefing; `templates` is a folder whose `brief.md.j2` overrides ours."""
         from briefing.render.page import render_markdown

@@ -87,3 +87,14 @@ class FakeModel:
         return openai.AsyncOpenAI(
             **{**settings, **options}, http_client=httpx2.AsyncClient(transport=transport)
         )
+
+
+__all__ = [
+    "FAKE_BASE_URL",
+    "Answer",
+    "FakeModel",
+    "HTTPFailure",
+    "Reply",
+    "Responder",
+    "completion_envelope",
+]

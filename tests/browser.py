@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Error, Route, ViewportSize, WebSocketRoute
 
@@ -44,10 +46,9 @@ class PageReport:
     title: str
 
 
-def skip_without_chromium() -> Any:
+def skip_without_chromium() -> pytest.MarkDecorator:
     """A pytest skip mark for machines without the browser; where BRIEFING_REQUIRE_BROWSER is
     set (CI sets it), a missing browser fails instead of hiding the tests."""
-    import pytest
 
     required = bool(os.environ.get("BRIEFING_REQUIRE_BROWSER"))
     return pytest.mark.skipif(

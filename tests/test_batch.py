@@ -185,7 +185,7 @@ def test_long_article_is_split_and_spans_point_into_the_whole(tmp_path: Path) ->
     fake = FakeModel(function=answer)
     brief = generate_brief(long, client=fake.client(), max_article_tokens=1_000)
     assert len(fake.requests) == 3
-    for item in [*brief.key_points, *brief.agreements, *brief.officials, *brief.claims]:
+    for item in brief.evidenced():
         for e in item.evidence:
             assert long.text[e.start : e.end] == e.quote
     assert len(brief.agreements) == sum(len(authored(p.stem)["agreements"]) for p in SEEDS[:3])

@@ -49,10 +49,7 @@ def test_seed_briefing_in_chromium(seed: Path, tmp_path: Path) -> None:
     assert report.console_errors == []
     assert report.requests == []
     assert report.title == brief.headline
-    evidence = sum(
-        len(i.evidence)
-        for i in [*brief.key_points, *brief.agreements, *brief.officials, *brief.claims]
-    )
+    evidence = sum(len(i.evidence) for i in brief.evidenced())
     links: dict[str, Any] = result
     assert links["broken"] == []
     assert links["quotes"] == links["backs"] == evidence

@@ -44,7 +44,7 @@ def seeds(tmp_path: Path) -> Path:
 def submit(api: FakeBatchAPI, seeds: Path, requests: Path, capsys: Any, *extra: str) -> str:
     assert main(["batch", "submit", str(seeds), "--requests", str(requests), *extra]) == 0
     out, err = capsys.readouterr()
-    batch_id = out.strip()
+    batch_id: str = out.strip()
     assert batch_id in api.batches and f"briefing batch collect {batch_id}" in err
     return batch_id
 

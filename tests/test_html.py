@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from briefing import Article, Brief, ConfigurationError, generate_brief
+from briefing import Agreement, Article, Brief, Claim, ConfigurationError, generate_brief
 from briefing.testing import FakeModel
 
 PAYLOAD_TEXT = (
@@ -100,12 +100,9 @@ def test_every_evidence_span_is_highlighted_and_linked_both_ways(
     tags = parse(brief.to_html())
     ids = {attrs["id"] for _, attrs in tags if attrs.get("id")}
     links = [attrs for tag, attrs in tags if tag == "a"]
-    to_spans = [a["href"][1:] for a in links if "quote" in (a.get("class") or "")]
-    to_items = [a["href"][1:] for a in links if "back" in (a.get("class") or "")]
-    evidence_count = sum(
-        len(item.evidence)
-        for item in [*brief.key_points, *brief.agreements, *brief.officials, *brief.claims]
-    )
+    to_spans = [(a["href"] or "")[1:] for a in links if "quote" in (a.get("class") or "")]
+    to_items = [(a["href"] or "")[1:] for a in links if "back" in (a.get("class") or "")]
+    evidence_count = sum(len(item.evidence) for item in brief.evidenced())
     assert len(to_spans) == len(to_items) == evidence_count
     assert set(to_spans) <= ids and set(to_items) <= ids
     assert len(set(to_spans)) == evidence_count  # one anchor per span
@@ -120,9 +117,8 @@ def test_highlighted_text_is_exactly_the_cited_text(
     html = brief.to_html()
     marked = re.findall(r"<mark [^>]*>(.*?)</mark>", html, flags=re.DOTALL)
     text = first_article.text
-    cited = sorted(
-        {(e.start, e.end) for i in [*brief.agreements, *brief.claims] for e in i.evidence}
-    )
+    items: list[Agreement | Claim] = [*brief.agreements, *brief.claims]
+    cited = sorted({(e.start, e.end) for i in items for e in i.evidence})
     covered = set()
     for start, end in cited:
         covered |= set(range(start, end))

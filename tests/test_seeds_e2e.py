@@ -43,7 +43,7 @@ def test_every_rendered_quote_is_in_its_article(seed: Path, briefs: dict[str, Br
 def test_every_span_is_the_article_text(seed: Path, briefs: dict[str, Brief]) -> None:
     brief = briefs[seed.stem]
     text = brief.article.text
-    items = [*brief.key_points, *brief.agreements, *brief.officials, *brief.claims]
+    items = brief.evidenced()
     assert all(item.evidence for item in items)
     for item in items:
         for evidence in item.evidence:

@@ -41,8 +41,8 @@ from briefing import (
     load_article,
     replay_brief,
 )
+from briefing.extract.schema import ItemKind
 from briefing.extract.settings import ModeName
-from briefing.models import ItemKind
 
 from .conftest import CASSETTES, FIRST_SEED, ROOT, SEEDS
 
