@@ -144,3 +144,33 @@ def test_custom_template_folder(tmp_path: Path) -> None:
     done = run("--templates", str(tmp_path), str(FIRST_SEED), "-q")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "7 officials\n"
+
+
+def test_a_closed_pipe_ends_quietly_with_141() -> None:
+    from .conftest import SEEDS
+
+    command = [sys.executable, "-m", "briefing", *map(str, SEEDS), "-f", "json"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(200)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) in (0, 141)
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_bare_command_prints_the_overview_and_doctor_names_the_next_step(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([]) == 2
+    assert "doctor" in capsys.readouterr().out
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "key       not set (OPENAI_API_KEY)" in out and "next: no model endpoint" in out
+
+
+def test_cache_info_counts_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ab").mkdir()
+    (tmp_path / "ab" / "abc.json").write_text("{}")
+    assert main(["cache", "info", "--cache-dir", str(tmp_path)]) == 0
+    assert "entries 1" in capsys.readouterr().out

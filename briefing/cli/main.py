@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,21 +21,32 @@ from briefing.errors import BriefingError, ModelError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 
 EXIT_INTERRUPTED = 130
-SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "eval", "schema"}
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool cut off by `head`
+SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "doctor", "eval", "schema"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in SUBCOMMANDS | {"-h", "--help", "--version"}:
-        args.insert(0, "brief")
     parser = _parser()
+    if not args:
+        parser.print_help()
+        return EXIT_USER
+    if args[0] not in SUBCOMMANDS | {"-h", "--help", "--version"}:
+        args.insert(0, "brief")
     options = parser.parse_args(args)
     try:
         code: int = options.run(options)
+        sys.stdout.flush()
         return code
     except KeyboardInterrupt:
         print("briefing: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`briefing ... | head`): stop quietly, as other tools do, and
+        # keep Python from complaining about stdout again when it exits.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except BriefingError as exc:
         print(f"briefing: error: {exc}", file=sys.stderr)
         return EXIT_USER if isinstance(exc, UserError) else EXIT_MODEL
@@ -46,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefing",
         description="Grounded analyst briefings of news articles.",
-        epilog="Exit codes: 0 ok, 1 model or endpoint failure, 2 usage/input/config error.",
+        epilog=(
+            "Exit codes: 0 ok, 1 model or endpoint failure, 2 usage/input/config error, "
+            "130 interrupted (Ctrl-C), 141 output pipe closed. Start with `briefing doctor`."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=library_version())
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(brief)
     brief.set_defaults(run=run_brief)
 
-    cache = sub.add_parser("cache", help="show or clear the cache of briefs")
-    cache.add_argument("action", choices=["path", "clear"])
+    cache = sub.add_parser("cache", help="show, describe or clear the cache of briefs")
+    cache.add_argument("action", choices=["path", "info", "clear"])
     cache.add_argument("--cache-dir", type=Path, help="cache folder (default ~/.cache/briefing)")
     cache.set_defaults(run=_cache)
 
@@ -86,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     add_batch_parser(sub)
     add_eval_parser(sub)
 
+    doctor = sub.add_parser(
+        "doctor", help="say what is configured (endpoint, model, key, cache, prices) and what next"
+    )
+    doctor.set_defaults(run=_doctor)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of a Brief")
     schema.set_defaults(run=_schema)
     return parser
@@ -97,6 +118,17 @@ def _cache(options: argparse.Namespace) -> int:
     store = BriefCache(options.cache_dir)
     if options.action == "clear":
         print(f"briefing: removed {store.clear()} cached brief(s) from {store.folder}")
+    elif options.action == "info":
+        entries = list(store.folder.glob("*/*.json")) if store.folder.is_dir() else []
+        size = sum(p.stat().st_size for p in entries)
+        print(f"folder  {store.folder}")
+        print(f"entries {len(entries)}")
+        print(f"size    {size / 1e6:.2f} MB")
+        if entries:
+            import datetime as dt
+
+            oldest = min(p.stat().st_mtime for p in entries)
+            print(f"oldest  {dt.datetime.fromtimestamp(oldest).isoformat(timespec='seconds')}")
     else:
         print(store.folder)
     return EXIT_OK
@@ -131,6 +163,43 @@ def _cassettes(options: argparse.Namespace) -> int:
         print(f"{out}: {options.action}ed; {dropped} item(s) unverified", file=sys.stderr)
         if options.action == "author" and dropped:
             raise ModelError(f"{out}: the authored reply has unverifiable items; fix {seed.stem}")
+    return EXIT_OK
+
+
+def _doctor(options: argparse.Namespace) -> int:
+    """What a run would use, and the next step for what is missing; never prints a key."""
+    from briefing.batch.cache import BriefCache
+    from briefing.extract.settings import OFFLINE_GUIDE, resolve_mode, resolve_model
+    from briefing.pricing import price_for
+    from briefing.replay.cassettes import cassette_dirs
+
+    key = bool(os.environ.get(ENV_KEY))
+    base_url = os.environ.get(ENV_BASE_URL)
+    model = resolve_model(None)
+    endpoint = base_url or ("https://api.openai.com/v1" if key else None)
+    print(f"endpoint  {endpoint or 'none'}" + (f" ({ENV_BASE_URL})" if base_url else ""))
+    print(f"key       {'set' if key else 'not set'} ({ENV_KEY})")
+    print(f"model     {model}" + (f" ({ENV_MODEL})" if os.environ.get(ENV_MODEL) else " (default)"))
+    if endpoint:
+        print(f"mode      {resolve_mode('auto', endpoint)} (auto for this endpoint)")
+    price = price_for(model)
+    rates = f"${price.input:g} in / ${price.output:g} out per 1M tokens" if price else "unknown"
+    print(f"prices    {rates}")
+    store = BriefCache()
+    entries = len(list(store.folder.glob("*/*.json"))) if store.folder.is_dir() else 0
+    print(f"cache     {store.folder} ({entries} briefs)")
+    folders = [str(d) for d in cassette_dirs() if d.is_dir()]
+    print(f"cassettes {', '.join(folders) or 'none found'}")
+    if not endpoint:
+        print(
+            f"next: no model endpoint. Set {ENV_KEY} for OpenAI; or point {ENV_BASE_URL} at a "
+            f"local OpenAI-compatible server (see {OFFLINE_GUIDE}); or brief a seed offline: "
+            "briefing seeds/000_b6e8438b54aa0c6d.txt"
+        )
+    elif not price:
+        print(f"next: no price for {model}: add briefing.PRICES[{model!r}] to use max_cost")
+    else:
+        print("next: briefing path/to/article.txt")
     return EXIT_OK
 
 
