@@ -167,3 +167,30 @@ def test_names_in_any_script_stay_different_people() -> None:
     assert len(cjk) == 2
     accents, _ = merge_officials([entry("Recep Tayyip Erdoğan"), entry("Erdogan")])
     assert len(accents) == 1
+
+
+def test_a_russian_article_with_three_officials_briefs_into_three() -> None:
+    from briefing import Article, generate_brief
+    from briefing.testing import FakeModel
+
+    text = (
+        "Президент России Владимир Путин провёл переговоры в Кремле. Министр иностранных дел "
+        "Сергей Лавров встретился с министром иностранных дел Ирана Мохаммадом Джавадом "  # noqa: RUF001
+        "Зарифом. Путин, Лавров и Зариф обсудили ядерную сделку."
+    )
+
+    def official(name: str, short: str, quote: str) -> dict[str, object]:
+        return {"name": name, "title": None, "affiliation": None, "country": None,
+                "other_names": [short], "evidence": [quote]}  # fmt: skip
+
+    payload = {
+        "headline": "h", "bluf": "b", "key_points": [], "agreements": [], "claims": [],
+        "officials": [
+            official("Владимир Путин", "Путин", "Президент России Владимир Путин провёл"),
+            official("Сергей Лавров", "Лавров", "Министр иностранных дел Сергей Лавров встретился"),
+            official("Мохаммадом Джавадом Зарифом", "Зариф", "Путин, Лавров и Зариф обсудили"),
+        ],
+    }  # fmt: skip
+    article = Article(text=text, language="ru")
+    brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
+    assert len(brief.officials) == 3 and brief.record.unverified == []
