@@ -14,7 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -68,7 +68,11 @@ def chromium_available() -> bool:
 
 
 def load_page(
-    html_path: Path, *, screenshot: Path | None = None, eval_js: str | None = None
+    html_path: Path,
+    *,
+    screenshot: Path | None = None,
+    eval_js: str | None = None,
+    color_scheme: Literal["light", "dark"] = "light",
 ) -> tuple[PageReport, Any]:
     """Open `html_path` in headless Chromium and wait for its load event.
 
@@ -117,6 +121,7 @@ def load_page(
             args=CHROMIUM_ARGS,
             viewport=VIEWPORT,
             service_workers="block",
+            color_scheme=color_scheme,
         )
         try:
             context.set_default_timeout(TIMEOUT_MS)

@@ -67,3 +67,33 @@ def test_script_payload_in_the_article_does_not_run(tmp_path: Path) -> None:
     assert (state["pwned"], state["imgs"]) == (None, 0)
     assert "<script>document.body.dataset.pwned = 1</script>" in state["text"]
     assert report.console_errors == [] and report.requests == []
+
+
+CONTRAST = """() => {
+  const rgb = (c) => c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const root = document.querySelector('.briefing');
+  const style = getComputedStyle(root);
+  const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+  return {ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), bg: style.backgroundColor};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_notebook_fragment_is_readable_in_light_and_dark_themes(
+    scheme: str, tmp_path: Path
+) -> None:
+    """A notebook shows the fragment inside its own page: a dark theme's page must not leave
+    dark text on a dark background."""
+    brief = replay(load_article(FIRST_SEED), CASSETTES / f"{FIRST_SEED.stem}.yaml")
+    page = tmp_path / "notebook.html"
+    host = "#1e1e1e" if scheme == "dark" else "#ffffff"
+    page.write_text(
+        f'<html><body style="background:{host};color:#ccc">{brief._repr_html_()}</body></html>',
+        encoding="utf-8",
+    )
+    report, result = load_page(page, eval_js=CONTRAST, color_scheme=scheme)  # type: ignore[arg-type]
+    assert report.console_errors == []
+    assert result["ratio"] >= 7, result
