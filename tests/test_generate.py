@@ -236,7 +236,9 @@ def test_environment_configures_client_and_model(
     brief = generate_brief(first_article, max_retries=0)
     assert brief.record.model == "fake-model" and brief.headline == "h"
     assert fake.requests[0]["model"] == "local-model"
-    assert fake.requests[0]["response_format"] == {"type": "json_object"}  # not OpenAI: JSON
+    response_format = fake.requests[0]["response_format"]  # not OpenAI: JSON, schema enforced
+    assert response_format["type"] == "json_object"
+    assert set(response_format["schema"]["properties"]) >= {"agreements", "officials", "claims"}
 
 
 def test_explicit_model_beats_environment(

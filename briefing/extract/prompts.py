@@ -98,7 +98,8 @@ def request_body(
     messages: list[Message], response: type[BaseModel], settings: Settings, options: Options
 ) -> dict[str, Any]:
     """The chat-completion body for `messages`, asking for `response` the way the mode does;
-    in JSON mode the schema is written into the system message, as compact JSON."""
+    in JSON mode the schema is written into the system message, as compact JSON, and sent as
+    the `response_format` schema that local servers enforce."""
     schema = tool_schema(response)
     mode = settings.mode_name
     if mode == "json":
@@ -119,7 +120,9 @@ def request_body(
             "json_schema": {"name": schema["name"], "schema": schema["parameters"], "strict": True},
         }
     else:
-        body["response_format"] = {"type": "json_object"}
+        # llama.cpp's servers (llama-cpp-python and llama-server) turn `schema` into a grammar,
+        # so even a small local model answers in the schema's shape; others ignore it.
+        body["response_format"] = {"type": "json_object", "schema": schema["parameters"]}
     if options.temperature is not None:
         body["temperature"] = options.temperature
     if options.max_tokens is not None:
