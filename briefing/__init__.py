@@ -9,6 +9,7 @@ the `briefing.openai_batch` namespace; the fake model for tests in `briefing.tes
 from briefing import openai_batch
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, agenerate_briefs, generate_briefs
+from briefing.digest import Digest, digest
 from briefing.errors import (
     BriefingError,
     BudgetExceededError,
@@ -51,6 +52,7 @@ __all__ = [
     "Claim",
     "ConfigurationError",
     "DateValue",
+    "Digest",
     "Evidence",
     "InputError",
     "KeyPoint",
@@ -66,6 +68,7 @@ __all__ = [
     "UserError",
     "agenerate_brief",
     "agenerate_briefs",
+    "digest",
     "evaluate",
     "generate_brief",
     "generate_briefs",

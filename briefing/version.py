@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from importlib.metadata import PackageNotFoundError, version
 
-DISTRIBUTION = "briefing"
+# The import name stays `briefing`; the PyPI project named "briefing" is someone else's.
+DISTRIBUTION = "grounded-briefing"
 
 
 @functools.cache

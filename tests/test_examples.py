@@ -13,7 +13,7 @@ def test_the_notebook_executes_offline() -> None:
     import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(ROOT / "examples" / "explore_seeds.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "examples" / "explore_seeds.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(ROOT)}}).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]

@@ -18,7 +18,7 @@ def test_wheel_ships_prompts_templates_and_types(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    [wheel] = tmp_path.glob("briefing-*.whl")
+    [wheel] = tmp_path.glob("grounded_briefing-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     prompts = {p.name for p in (ROOT / "prompts").iterdir()}
     assert {f"briefing/prompts/{name}" for name in prompts} <= names

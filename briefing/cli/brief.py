@@ -7,12 +7,16 @@ optional resumable JSONL log. Offline: each article's cassette replayed, one aft
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import itertools
 import os
+import re
 import sys
 import tempfile
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, generate_briefs
@@ -48,6 +52,8 @@ def run_brief(options: argparse.Namespace) -> int:
         options.format = "html"
     files = expand(options.files)
     several = len(files) > 1
+    if several and options.title is not None:
+        raise UsageError("--title names one article; give a single FILE with it")
     if several and options.format == "html" and options.output is None and not options.open:
         raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
     if options.jsonl and not (env_configured() and not options.replay):
@@ -85,10 +91,40 @@ def run_brief(options: argparse.Namespace) -> int:
     return worst
 
 
+def _overrides(options: argparse.Namespace) -> dict[str, Any]:
+    """The --date, --source and --title given, as load_article's keywords."""
+    given = {"date": options.date, "source": options.source, "title": options.title}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _load(path: Path, options: argparse.Namespace) -> Article:
+    if str(path) == "-":
+        return Article.from_string(sys.stdin.read(), **_overrides(options))
+    return load_article(path, **_overrides(options))
+
+
 def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResult]:
-    sources: list[Path | Article] = [
-        Article.from_string(sys.stdin.read()) if str(f) == "-" else f for f in files
-    ]
+    overrides = _overrides(options)
+    unloadable: list[BriefResult] = []
+    sources: list[Path | Article] = []
+    for path in files:
+        if str(path) == "-":
+            sources.append(_load(path, options))
+        elif not overrides:
+            sources.append(path)  # the batch loads it (and logs it if it cannot be loaded)
+        else:
+            try:
+                sources.append(_load(path, options))
+            except BriefingError as exc:
+                unloadable.append(BriefResult(str(path), None, None, exc))
+    return itertools.chain(unloadable, _briefs(sources, len(files), options))
+
+
+def _briefs(
+    sources: list[Path | Article], count: int, options: argparse.Namespace
+) -> Iterator[BriefResult]:
+    if not sources:
+        return iter(())
     show_bar = options.progress if options.progress is not None else sys.stderr.isatty()
     return generate_briefs(
         sources,
@@ -103,7 +139,7 @@ def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResul
         output=options.jsonl,
         max_cost=options.max_cost,
         max_total_tokens=options.max_total_tokens,
-        progress=bool(show_bar) and len(files) > 1 and not options.quiet,
+        progress=bool(show_bar) and count > 1 and not options.quiet,
     )
 
 
@@ -114,9 +150,7 @@ def _replayed(files: list[Path], options: argparse.Namespace) -> Iterator[BriefR
     why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
     for path in files:
         try:
-            article = (
-                Article.from_string(sys.stdin.read()) if str(path) == "-" else load_article(path)
-            )
+            article = _load(path, options)
             cassette = find_cassette(article, dirs)
             if cassette is None:
                 raise _no_endpoint(str(path), dirs)
@@ -183,14 +217,42 @@ def _notice(options: argparse.Namespace, message: str) -> None:
         print(f"briefing: {message}", file=sys.stderr)
 
 
+def _iso_date(value: str) -> dt.date:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a calendar date in YYYY-MM-DD form"
+        ) from None
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
 def add_arguments(brief: argparse.ArgumentParser) -> None:
     brief.add_argument(
         "files",
         nargs="+",
         metavar="FILE",
         type=Path,
-        help="article files or folders of them; - reads stdin",
+        help="article files (.txt, .md, .html) or folders of them; - reads stdin",
     )
+    given = brief.add_argument_group(
+        "article metadata (overrides what the files say: headers, datelines, page metadata)"
+    )
+    given.add_argument(
+        "--date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="publication date of every FILE; anchors relative dates such as 'on Monday'",
+    )
+    given.add_argument("--source", type=_text, help="source of every FILE, e.g. Reuters")
+    given.add_argument("--title", type=_text, help="title of the article (a single FILE only)")
     out = brief.add_argument_group("output")
     out.add_argument("-f", "--format", choices=["md", "html", "json"], default="md")
     out.add_argument(

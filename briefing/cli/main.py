@@ -17,12 +17,13 @@ from pathlib import Path
 from briefing.cli.batch import add_batch_parser
 from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
 from briefing.cli.evaluate import add_eval_parser
+from briefing.digest.cli import add_digest_parser
 from briefing.errors import BriefingError, ModelError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool cut off by `head`
-SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "doctor", "eval", "schema"}
+SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "digest", "doctor", "eval", "schema"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_batch_parser(sub)
     add_eval_parser(sub)
+    add_digest_parser(sub)
 
     doctor = sub.add_parser(
         "doctor", help="say what is configured (endpoint, model, key, cache, prices) and what next"

@@ -172,7 +172,9 @@ def _resolve(mention: DateMention | None, article: Article, notes: list[str]) ->
     if article.published is None:
         notes.append(f"{mention.text!r} left unresolved: the article has no publication date")
     else:
-        resolved = resolve_date(mention.text, article.published, tense=mention.tense)
+        resolved = resolve_date(
+            mention.text, article.published, tense=mention.tense, language=article.language
+        )
         if resolved is None:
             notes.append(f"{mention.text!r} could not be resolved to a calendar date")
     return DateValue(

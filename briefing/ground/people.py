@@ -16,6 +16,8 @@ HONORIFICS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "general", "lt", "col", "colonel", "maj", "adm",
     "admiral", "sir", "dame", "lord", "sheikh", "president", "prime", "minister", "secretary",
     "chancellor", "king", "queen", "prince", "senator", "sen", "rep", "ambassador", "judge",
+    "amir", "emir", "sultan", "sheikha", "crown", "princess", "emperor", "he", "hrh", "vice",
+    "deputy",
 }  # fmt: skip
 PARTICLES = {"al", "el", "bin", "ibn", "bint", "von", "van", "der", "den", "de", "da", "di", "du"}
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}

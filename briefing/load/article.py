@@ -1,9 +1,31 @@
 """Articles and their loader.
 
-The seeds format is a `date YYYY-MM-DD` first line, optional `key value` header lines, a blank
-line, then the body. The founding sample has the date and the first sentence on one line, so
-text after the date on that line starts the body. A file whose first line does not start with
-the lower-case word `date` is plain text.
+Three kinds of file are read, all as UTF-8 (a BOM is dropped):
+
+- `.txt` (and `.text`): the seeds format or plain text. The seeds format is a `date
+  YYYY-MM-DD` first line (or `Date: YYYY-MM-DD`), optional `key value` header lines (`source`,
+  `url`, `title`, `language`, `author`), a blank line, then the body. The founding sample has
+  the date and the first sentence on one line, so text after the date on that line starts the
+  body. A file whose first line does not start with the word `date` is plain text: all of it
+  is the body.
+- `.md`: read exactly like `.txt`; the Markdown is kept as written (it is the text that
+  evidence quotes).
+- `.html` / `.htm`, or any text that looks like HTML (with or without a seeds header): reduced
+  to the page's article by `briefing.load.html` (menus, cookie banners, related links, sidebars,
+  comments and footers dropped), `converted_from="html"`. The page's title, publication date
+  and site name fill `title`, `published` and `source` where no header gave them. A fragment
+  in which no article body is found keeps all its visible text, and `notes` says so.
+
+A body that opens with a dateline (`VALLETTA, March 4, 2025 (Newswire) - ...`, see
+`briefing.load.text`) gives the date and source where neither a header nor the page did;
+the dateline stays in the text, which is never rewritten (evidence spans index into it). The
+language, unless a `language` header gives it, is guessed (`briefing.load.language`).
+
+What the loader inferred rather than read from a header or was given (`Article.inferred`) is
+kept out of `Article.key`, which names the article in resume logs, batch request ids and
+cassettes: a better guess never renames an article. (The cache of briefs still keys on all of
+the metadata the model is shown, as it must.) `load_article(path, date=..., source=...,
+title=...)` overrides any of the three; what is passed counts as given.
 """
 
 from __future__ import annotations
@@ -17,11 +39,16 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from briefing.errors import InputError
-from briefing.load.text import guess_language, html_to_text, looks_like_html
+from briefing.load.text import guess_language, looks_like_html, read_dateline, read_page
 
 MAX_ARTICLE_CHARS = 200_000
 MAX_FILE_BYTES = 5_000_000  # checked before reading: a saved news page is far smaller
 HEADER_KEYS = {"source", "url", "title", "language", "author"}
+INFERABLE = ("published", "source", "title", "language")
+NO_ARTICLE_BODY = (
+    "no article body was found in this HTML, so all its visible text was kept: menus, "
+    "sidebars or comments may be in it"
+)
 _DATE_LINE = re.compile(r"^\s*date\b(?:\s+(?P<value>\S+))?(?P<rest>.*)$")
 # "Date: 2023-06-29" as mail and web exports write it; only with an ISO date, so that prose
 # such as "Date night ..." stays text.
@@ -42,6 +69,17 @@ class Article(BaseModel):
     language: str | None = Field(None, description="ISO 639-1 code, from the header or guessed.")
     name: str | None = Field(None, description="A short name, e.g. the file stem it came from.")
     converted_from: str | None = Field(None, description="'html' when reduced from a web page.")
+    inferred: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Which of published, source, title and language the loader inferred (from a "
+            "dateline, a web page's metadata, or a language detector) rather than read from a "
+            "header or was given. They are kept out of `key`."
+        ),
+    )
+    notes: tuple[str, ...] = Field(
+        (), description="What the loader could not do as usual, e.g. find a page's article body."
+    )
 
     @field_validator("text")
     @classmethod
@@ -57,24 +95,60 @@ class Article(BaseModel):
             )
         return text.strip()
 
+    @field_validator("inferred")
+    @classmethod
+    def _known_fields(cls, inferred: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(inferred) - set(INFERABLE)
+        if unknown:
+            raise ValueError(f"inferred names fields that cannot be inferred: {sorted(unknown)}")
+        return tuple(sorted(set(inferred)))
+
     @property
     def key(self) -> str:
-        """A stable content hash of the text and metadata (names the article in records)."""
-        payload = self.model_dump_json(exclude={"name", "converted_from"})
+        """A stable content hash of the text and the metadata given (names the article in
+        records). Inferred fields count as unknown, so a better guess keeps the key."""
+        given = self.model_copy(update=dict.fromkeys(self.inferred))
+        payload = given.model_dump_json(exclude={"name", "converted_from", "inferred", "notes"})
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @classmethod
-    def from_string(cls, raw: str, *, name: str | None = None) -> Article:
-        """Parse seeds-format text (or take plain text as the body)."""
-        return _parse(raw, name=name)
+    def from_string(
+        cls,
+        raw: str,
+        *,
+        name: str | None = None,
+        date: dt.date | str | None = None,
+        source: str | None = None,
+        title: str | None = None,
+    ) -> Article:
+        """Parse seeds-format text, HTML, or plain text; `date`, `source` and `title`
+        override what the text says."""
+        overrides = _overrides(date=date, source=source, title=title)
+        return _parse(raw, name=name, overrides=overrides)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Article:
-        return load_article(path)
+    def from_file(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        date: dt.date | str | None = None,
+        source: str | None = None,
+        title: str | None = None,
+    ) -> Article:
+        return load_article(path, date=date, source=source, title=title)
 
 
-def load_article(path: str | os.PathLike[str]) -> Article:
-    """Load an article file in the seeds format or as plain UTF-8 text."""
+def load_article(
+    path: str | os.PathLike[str],
+    *,
+    date: dt.date | str | None = None,
+    source: str | None = None,
+    title: str | None = None,
+) -> Article:
+    """Load an article file (`.txt` or `.md` in the seeds format or plain UTF-8 text, or an
+    `.html` page). `date` (a date or YYYY-MM-DD), `source` and `title` override what the file
+    says about them."""
+    overrides = _overrides(date=date, source=source, title=title)
     file = Path(path)
     if not file.exists():
         raise InputError(f"{file}: no such file")
@@ -97,12 +171,38 @@ def load_article(path: str | os.PathLike[str]) -> Article:
             "convert it to UTF-8 first"
         ) from None
     try:
-        return _parse(raw, name=file.stem)
+        return _parse(raw, name=file.stem, overrides=overrides)
     except InputError as exc:
         raise InputError(f"{file}: {exc}") from None
 
 
-def _parse(raw: str, *, name: str | None) -> Article:
+def _overrides(
+    *, date: dt.date | str | None, source: str | None, title: str | None
+) -> dict[str, object]:
+    """The metadata a caller gives, checked before any file is read."""
+    given: dict[str, object] = {}
+    if date is not None:
+        if isinstance(date, dt.datetime):
+            date = date.date()
+        if isinstance(date, str):
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date.strip()):
+                    raise ValueError
+                date = dt.date.fromisoformat(date.strip())
+            except ValueError:
+                raise InputError(
+                    f"the date {date!r} is not a calendar date in YYYY-MM-DD form"
+                ) from None
+        given["published"] = date
+    for field, value in (("source", source), ("title", title)):
+        if value is not None:
+            if not value.strip():
+                raise InputError(f"the {field} given is empty")
+            given[field] = " ".join(value.split())
+    return given
+
+
+def _parse(raw: str, *, name: str | None, overrides: dict[str, object] | None = None) -> Article:
     lines = raw.lstrip("\ufeff").splitlines()
     while lines and not lines[0].strip():
         lines.pop(0)
@@ -122,16 +222,29 @@ def _parse(raw: str, *, name: str | None) -> Article:
                 fields[header["key"].lower().rstrip(":")] = header["value"].strip()
                 lines.pop(0)
     body = "\n".join(lines)
-    extra: dict[str, str] = {}
+    # Precedence, field by field: overrides, then headers, then the page's metadata, then a
+    # dateline, then (language) the detector. Only the first two count as given.
+    given: dict[str, object] = {**fields, "published": published, **(overrides or {})}
+    found: dict[str, object] = {}
+    extra: dict[str, object] = {}
     if looks_like_html(body):
-        body, page_title = html_to_text(body)
+        page = read_page(body)
+        body = page.text
         extra["converted_from"] = "html"
-        if page_title and "title" not in fields:
-            fields["title"] = page_title
-    if "language" not in fields and (language := guess_language(body)):
-        fields["language"] = language
+        if page.whole:
+            extra["notes"] = (NO_ARTICLE_BODY,)
+        found = {"published": page.published, "source": page.site, "title": page.title}
+    if dateline := read_dateline(body):
+        found["published"] = found.get("published") or dateline.published
+        found["source"] = found.get("source") or dateline.source
+    if given.get("language") is None:
+        found["language"] = guess_language(body)
+    inferred = {k: v for k, v in found.items() if v is not None and given.get(k) is None}
+    values = {k: v for k, v in given.items() if v is not None} | inferred
     try:
-        return Article(text=body, published=published, name=name, **fields, **extra)
+        return Article.model_validate(
+            {"text": body, "name": name, **values, **extra, "inferred": tuple(inferred)}
+        )
     except ValueError as exc:
         reason = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
         raise InputError(reason.removeprefix("Value error, ")) from None
