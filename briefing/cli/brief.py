@@ -33,12 +33,27 @@ class UsageError(UserError):
     """A command-line mistake."""
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for the article files directly inside it."""
+NOT_ARTICLES = re.compile(
+    r"^(readme|sources?|licen[cs]e|copying|changelog|changes|notice|authors|credits|contributing)"
+    r"(\.|$)",
+    re.IGNORECASE,
+)
+
+
+def expand(paths: list[Path], *, quiet: bool = False) -> list[Path]:
+    """Files as given; a folder stands for the article files directly inside it, less its
+    READMEs, SOURCES, LICENSE and the like (said on stderr)."""
     expanded: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
+            skipped = [p.name for p in found if NOT_ARTICLES.match(p.name)]
+            found = [p for p in found if not NOT_ARTICLES.match(p.name)]
+            if skipped and not quiet:
+                print(
+                    f"briefing: {path}: skipped {', '.join(skipped)} (not articles)",
+                    file=sys.stderr,
+                )
             if not found:
                 raise UsageError(f"{path}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in it")
             expanded += found
@@ -47,13 +62,38 @@ def expand(paths: list[Path]) -> list[Path]:
     return expanded
 
 
+FORMAT_OF = {".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json", ".md": "md"}
+
+
+def check_output_options(options: argparse.Namespace) -> None:
+    """Every output option, checked before the first request: the format follows -o's
+    extension unless -f says otherwise, and the templates folder must exist."""
+    output: Path | None = options.output
+    if options.format is None:
+        options.format = FORMAT_OF.get(output.suffix.lower(), "md") if output else "md"
+    if options.templates is not None and not options.templates.is_dir():
+        raise UsageError(f"--templates {options.templates}: no such folder")
+
+
 def run_brief(options: argparse.Namespace) -> int:
     if options.open:
         options.format = "html"
-    files = expand(options.files)
+    check_output_options(options)
+    apply_prices(options.price)
+    files = expand(options.files, quiet=options.quiet)
     several = len(files) > 1
     if several and options.title is not None:
         raise UsageError("--title names one article; give a single FILE with it")
+    output = options.output
+    if several and output is not None and not output.is_dir():
+        if output.suffix.lower() in (".json", ".jsonl") and options.format == "json":
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text("", encoding="utf-8")  # filled one briefing per line
+        elif output.suffix.lower() in FORMAT_OF:
+            raise UsageError(
+                f"-o {output}: several briefings go into a folder (-o FOLDER/), or as JSON "
+                "lines into one .json/.jsonl file"
+            )
     if several and options.format == "html" and options.output is None and not options.open:
         raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
     if options.jsonl and not (env_configured() and not options.replay):
@@ -89,6 +129,24 @@ def run_brief(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return worst
+
+
+def apply_prices(prices: list[str]) -> None:
+    """--price MODEL=IN,OUT entries into briefing.PRICES, checked before any request."""
+    from briefing.pricing import PRICES, Price
+
+    for entry in prices:
+        model, _, rates = entry.partition("=")
+        try:
+            given, out = (float(x) for x in rates.split(","))
+            price = Price(given, out)
+        except ValueError:
+            raise UsageError(
+                f"--price {entry!r}: write MODEL=IN,OUT in dollars per million tokens"
+            ) from None
+        if not model.strip():
+            raise UsageError(f"--price {entry!r}: the model name is empty")
+        PRICES[model.strip()] = price
 
 
 def _overrides(options: argparse.Namespace) -> dict[str, Any]:
@@ -193,6 +251,11 @@ def emit(brief: Brief, options: argparse.Namespace, several: bool, printed: int)
         sys.stdout.flush()
         return 1
     target.parent.mkdir(parents=True, exist_ok=True)
+    if several and target == options.output:  # several JSON briefings to one file: one per line
+        with target.open("a", encoding="utf-8") as lines:
+            lines.write(text + "\n")
+        _notice(options, f"added {brief.article.name} to {target}")
+        return 0
     target.write_text(text, encoding="utf-8")
     _notice(options, f"wrote {target}")
     if options.open:
@@ -207,7 +270,8 @@ def _target(options: argparse.Namespace, name: str, several: bool) -> Path | Non
         if not options.open:
             return None
         output = Path(tempfile.mkdtemp(prefix="briefing-"))
-    if several or output.is_dir() or str(options.output).endswith(("/", os.sep)):
+    one_file = output.suffix.lower() in (".json", ".jsonl") and not output.is_dir()
+    if (several and not one_file) or output.is_dir() or str(output).endswith(("/", os.sep)):
         return output / f"{name}.{options.format}"
     return output
 
@@ -254,7 +318,12 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     given.add_argument("--source", type=_text, help="source of every FILE, e.g. Reuters")
     given.add_argument("--title", type=_text, help="title of the article (a single FILE only)")
     out = brief.add_argument_group("output")
-    out.add_argument("-f", "--format", choices=["md", "html", "json"], default="md")
+    out.add_argument(
+        "-f",
+        "--format",
+        choices=["md", "html", "json"],
+        help="output format (default: from -o's extension, else md)",
+    )
     out.add_argument(
         "-o",
         "--output",
@@ -287,6 +356,14 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     batch.add_argument("--no-cache", action="store_true", help="always call the model")
     batch.add_argument("--cache-dir", type=Path, help="cache folder (default ~/.cache/briefing)")
     batch.add_argument("--max-cost", type=float, help="stop starting articles past this many USD")
+    batch.add_argument(
+        "--price",
+        action="append",
+        default=[],
+        metavar="MODEL=IN,OUT",
+        help="US dollars per million input and output tokens for a model briefing has no price "
+        "for (a local one), e.g. --price my-model=0.2,0.8",
+    )
     batch.add_argument("--max-total-tokens", type=int, help="stop starting articles past this")
     batch.add_argument(
         "--jsonl", type=Path, help="log each result to this JSONL file; a rerun resumes from it"
