@@ -1,42 +1,55 @@
-"""Batch throughput against a local OpenAI-compatible server with a fixed latency.
+"""Batch throughput under OpenAI-style rate limits: how much of the limit briefing uses.
 
-The script starts a tiny HTTP/1.1 server (asyncio streams, keep-alive) in a child process on
-127.0.0.1. It answers each chat completion after a fixed delay (default 100 ms) with the
-hand-written reply of the seed article found in the request, wrapped by
-`briefing.testing.completion_envelope`, and counts what it receives. In this process,
-`briefing.agenerate_briefs` briefs N articles (the seeds cycled, each made unique by a
-trailing "Ref N." paragraph so the cache cannot collapse them) through `openai.AsyncOpenAI`
-with a fresh `BriefCache`; then the same corpus runs again on the same cache, which should
-reach the server zero times.
+`benchmarks/fake_openai_server.py` runs in a child process on 127.0.0.1 as an OpenAI-like
+chat-completions endpoint: answers take 0.3 s + 1/60 s per output token, requests and tokens
+per minute are token buckets charged at arrival, a request over either limit gets 429 with
+`retry-after-ms`, and every answer carries the `x-ratelimit-*` headers. `--speed S` divides
+the latencies by S and multiplies the limits by S (the window stays 60 s of wall time; see the
+server's docstring), so a run is S times shorter.
 
-Target (from the issue): 200 articles, 100 ms latency, concurrency 16 finish within 1.3x the
-ideal time N x latency / C, and the rerun sends no request. `--repeat` (default 3) times the
-batch several times, each on new article texts and an empty cache and each after a control run
-of the same request bodies through AsyncOpenAI alone; the median repeat is judged, so one noisy
-moment on a shared machine does not decide. The script exits 1 when a target is missed (or an
-article fails); with `--profile auto` (the default) a missed time target is followed by a
-cProfile run that shows where the client's time goes.
+Three runs of N distinct articles (the seeds cycled, each with its own closing sentence,
+answered with its seed's authored reply so quotes ground), each on a freshly reset server:
 
-Run as `python benchmarks/throughput.py`; the server stops by itself when this script ends or
-after `--server-seconds`.
+1. briefing, limits learned: `agenerate_briefs(..., concurrency=C)` with no limits given, so
+   it learns them from the `x-ratelimit-*` headers;
+2. briefing, limits given: the same with `max_requests_per_minute` / `max_tokens_per_minute`
+   set to the server's limits;
+3. control: the same request bodies through a plain `openai.AsyncOpenAI` (its default
+   retries, which honour `retry-after-ms`), C at a time, no throttling.
+
+C is far above what the limit lets be in flight, so the limit binds, not the concurrency (the
+report shows the mean in flight). For each run it prints the sustained share of the token
+limit used, i.e. tokens the server accepted per minute over the steady part / TPM (the steady
+part starts once the first minute's full bucket has been spent, i.e. the server's token
+bucket first gets within one request of its low point, and ends at the last accepted request),
+the share of requests answered 429, articles per minute, and wall time. Target for briefing:
+at least 90% of the token limit used, under 2% of requests answered 429.
+
+The default N is sized from the limits (the first minute's bucket, the time to spend it, then
+`--steady-seconds` at the limit), so the whole script takes about 3 minutes; `--quick` runs a
+smaller, faster configuration (speed 20, 50,000 TPM, concurrency 64) in about a minute, as a
+smoke test. The script exits 0 once it has measured, whether or not the target is met (the
+verdict is printed); `--timeline` adds each run in 20 slices of time.
+
+Speed. The default is 3, not more, because the time scale is not neutral for a run that
+learns its limits: at speed S the full bucket a run starts with holds S times as many
+requests as at the nominal endpoint (a minute of tokens at S times the limit), while the
+number in flight at the limit stays the same, and such a run sends `concurrency` requests
+before its first answer tells it any limit. A higher S therefore hides part of what that burst
+costs; `--speed 1 --runs learned,given` is the nominal endpoint (about 2.5 minutes a run).
+
+Run as `python benchmarks/throughput.py [--quick]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import cProfile
-import gc
 import http.client
 import json
 import math
-import os
-import pstats
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,149 +57,39 @@ from typing import Any
 
 import openai
 from _bench import Seed, environment_line, load_seeds
+from fake_openai_server import load_replies, marker, prompt_tokens
 
-from briefing import Article, BriefCache, agenerate_brief, agenerate_briefs, generate_brief
-from briefing.testing import FakeModel, Reply, completion_envelope
+from briefing import Article, agenerate_briefs, generate_brief
+from briefing.testing import FakeModel
+from briefing.version import library_version
+
+SERVER = Path(__file__).resolve().parent / "fake_openai_server.py"
+MODEL = "gpt-4.1-mini"
+TARGET_SHARE = 0.90
+TARGET_429 = 0.02
 
 # -- the server (child process) -----------------------------------------------------------
 
 
-@dataclass
-class ServerState:
-    latency: float
-    seeds: list[tuple[str, dict[str, Any]]]  # (fingerprint of the article text, reply)
-    completions: int = 0
-    connections: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0
-    unmatched: int = 0
-    busy: float = 0.0  # summed seconds of requests in flight: over wall time, the mean in flight
-
-
-def _fingerprint(article: Article) -> str:
-    # the prompt carries the text with "</article" defused, as build_messages does
-    return article.text.replace("</article", "<\u200b/article")[:200]
-
-
-async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
-    if "content-length" in headers:
-        return await reader.readexactly(int(headers["content-length"]))
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks: list[bytes] = []
-        while True:
-            size = int((await reader.readline()).split(b";")[0].strip(), 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                return b"".join(chunks)
-            chunks.append(chunk[:-2])
-    return b""
-
-
-async def _route(state: ServerState, method: str, target: str, body: bytes) -> tuple[int, Any]:
-    path = target.split("?", 1)[0]
-    if method == "GET" and path == "/stats":
-        return 200, {
-            "chat_completions": state.completions,
-            "connections": state.connections,
-            "max_in_flight": state.max_in_flight,
-            "busy": state.busy,
-            "unmatched": state.unmatched,
-        }
-    if method == "POST" and path.endswith("/chat/completions"):
-        state.completions += 1
-        arrived = time.perf_counter()
-        state.in_flight += 1
-        state.max_in_flight = max(state.max_in_flight, state.in_flight)
-        try:
-            request = json.loads(body)
-            prompt = "\n".join(
-                m["content"] for m in request.get("messages", []) if m.get("role") == "user"
-            )
-            reply = next((r for fp, r in state.seeds if fp in prompt), None)
-            await asyncio.sleep(state.latency)
-            if reply is None:
-                state.unmatched += 1
-                error = {"message": "no seed article in this request", "type": "bench"}
-                return 400, {"error": error}
-            model = str(request.get("model") or "bench-model")
-            return 200, completion_envelope(request, Reply(reply), model=model)
-        finally:
-            state.in_flight -= 1
-            state.busy += time.perf_counter() - arrived
-    return 404, {"error": {"message": f"no route {method} {path}", "type": "bench"}}
-
-
-async def _connection(
-    state: ServerState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    state.connections += 1
-    try:
-        while True:
-            line = await reader.readline()
-            if not line.strip():
-                break
-            method, target, version = line.decode("latin-1").split()
-            headers: dict[str, str] = {}
-            while (raw := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                name, _, value = raw.decode("latin-1").partition(":")
-                headers[name.strip().lower()] = value.strip()
-            body = await _read_body(reader, headers)
-            status, payload = await _route(state, method, target, body)
-            data = json.dumps(payload).encode()
-            keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-            reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}[status]
-            head = (
-                f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
-                f"content-length: {len(data)}\r\nconnection: {'keep-alive' if keep else 'close'}"
-                "\r\n\r\n"
-            )
-            writer.write(head.encode() + data)
-            await writer.drain()
-            if not keep:
-                break
-    except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-        pass
-    finally:
-        writer.close()
-
-
-async def serve(latency: float, max_seconds: float) -> None:
-    """Serve until stdin closes (the benchmark ended) or `max_seconds` pass."""
-    seeds = [(_fingerprint(s.article), s.reply) for s in load_seeds()]
-    state = ServerState(latency=latency, seeds=seeds)
-    server = await asyncio.start_server(
-        lambda r, w: _connection(state, r, w), "127.0.0.1", 0, backlog=256
-    )
-    port = server.sockets[0].getsockname()[1]
-    print(f"PORT {port}", flush=True)
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-
-    def watch_stdin() -> None:
-        sys.stdin.read()
-        loop.call_soon_threadsafe(stop.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    async with server:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), max_seconds)
-
-
-# -- the benchmark (this process) ---------------------------------------------------------
-
-
 class Server:
-    """The child server process, started and stopped by this script."""
+    """fake_openai_server.py in a child process; stops when this script closes its stdin."""
 
-    def __init__(self, latency: float, max_seconds: float) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
         command = [
             sys.executable,
-            str(Path(__file__).resolve()),
-            "--serve",
-            "--latency-ms",
-            str(latency * 1000),
-            "--server-seconds",
-            str(max_seconds),
+            str(SERVER),
+            "--rpm",
+            str(args.rpm),
+            "--tpm",
+            str(args.tpm),
+            "--speed",
+            str(args.speed),
+            "--first-token-latency",
+            str(args.first_token_latency),
+            "--tokens-per-second",
+            str(args.tokens_per_second),
+            "--headers-at",
+            args.headers_at,
         ]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -195,21 +98,27 @@ class Server:
         line = self.process.stdout.readline()
         if not line.startswith("PORT "):
             self.stop()
-            raise SystemExit(f"the benchmark server did not start: {line!r}")
+            raise SystemExit(f"the fake OpenAI server did not start: {line!r}")
         self.port = int(line.split()[1])
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def stats(self) -> dict[str, int]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+    def _call(self, method: str, path: str) -> dict[str, Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.request("GET", "/stats", headers={"connection": "close"})
-            result: dict[str, int] = json.loads(connection.getresponse().read())
+            connection.request(method, path, headers={"connection": "close"})
+            result: dict[str, Any] = json.loads(connection.getresponse().read())
             return result
         finally:
             connection.close()
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/bench/stats")
+
+    def reset(self) -> None:
+        self._call("POST", "/bench/reset")
 
     def stop(self) -> None:
         if self.process.stdin:
@@ -221,532 +130,384 @@ class Server:
             self.process.wait()
 
 
-class LoopLag:
-    """How late a 5 ms timer fires: the time the event loop was blocked by someone's CPU."""
-
-    def __init__(self, period: float = 0.005) -> None:
-        self.period = period
-        self.samples: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            started = time.perf_counter()
-            await asyncio.sleep(self.period)
-            self.samples.append(max(time.perf_counter() - started - self.period, 0.0))
-
-    def start(self) -> None:
-        self._task = asyncio.ensure_future(self._run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+# -- the articles and the request bodies --------------------------------------------------
 
 
-@dataclass
-class RunResult:
-    wall: float
-    cpu: float
-    ok: int = 0
-    cached: int = 0
-    errors: list[str] = field(default_factory=list)
-    requests: int = 0
-    connections: int = 0
-    max_in_flight: int = 0
-    mean_in_flight: float = 0.0
-    lag: list[float] = field(default_factory=list)
-    gc_pauses: list[float] = field(default_factory=list)
-
-
-def _escaped(text: str) -> str:
-    return text.replace("</article", "<\u200b/article")
-
-
-def capture_bodies(
-    seeds: list[Seed], corpus: list[Article], base_url: str, mode: Any
-) -> list[dict[str, Any]]:
-    """The exact request body briefing sends for each corpus article: captured once per seed
-    through FakeModel (same base URL, so the same mode), then the article text swapped."""
-    by_seed: dict[str, tuple[Seed, dict[str, Any]]] = {}
-    for seed in seeds:
-        fake = FakeModel([seed.reply])
-        generate_brief(seed.article, client=fake.client(base_url=base_url), mode=mode, cache=None)
-        by_seed[seed.stem] = (seed, fake.requests[0])
-    bodies = []
-    for article in corpus:
-        seed, body = by_seed[(article.name or "").split("#")[0]]
-        old, new = _escaped(seed.article.text), _escaped(article.text)
-        messages = [
-            {**m, "content": m["content"].replace(old, new)} if m["role"] == "user" else m
-            for m in body["messages"]
-        ]
-        bodies.append({**body, "messages": messages})
-    return bodies
-
-
-def make_corpus(seeds: list[Seed], n: int, label: str = "Ref") -> list[Article]:
-    """N distinct articles: the seeds cycled, each with its own trailing paragraph."""
+def make_corpus(seeds: list[Seed], n: int, run: str) -> list[Article]:
+    """N distinct articles: the seeds cycled, each ending with its own marker sentence."""
     corpus = []
     for i in range(n):
         seed = seeds[i % len(seeds)]
-        text = f"{seed.article.text}\n\n{label} {i + 1}."
+        text = f"{seed.article.text}\n\n{marker(f'{run}-{i + 1}', seed.stem)}"
         corpus.append(seed.article.model_copy(update={"text": text, "name": f"{seed.stem}#{i}"}))
     return corpus
 
 
-async def run_batch(
-    server: Server,
-    corpus: list[Article],
-    *,
-    client: openai.AsyncOpenAI,
-    concurrency: int,
-    cache: BriefCache,
+def seed_bodies(seeds: list[Seed], base_url: str, mode: Any) -> dict[str, dict[str, Any]]:
+    """The first request body briefing sends for each seed article (captured via FakeModel,
+    on the benchmark's base URL so the same mode resolves)."""
+    bodies = {}
+    for seed in seeds:
+        fake = FakeModel([seed.reply], model=MODEL)
+        client = fake.client(base_url=base_url)
+        generate_brief(seed.article, client=client, model=MODEL, mode=mode, cache=None)
+        bodies[seed.stem] = fake.requests[0]
+    return bodies
+
+
+def body_for(article: Article, bodies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The body briefing sends for a corpus article: its seed's body with the marker sentence
+    put where the article text ends."""
+    stem = (article.name or "").split("#")[0]
+    body = bodies[stem]
+    suffix = "\n\n" + article.text.rsplit("\n\n", 1)[1]
+    messages = []
+    for m in body["messages"]:
+        if m["role"] == "user" and "\n</article>" in m["content"]:
+            head, tail = m["content"].rsplit("\n</article>", 1)
+            m = {**m, "content": f"{head}{suffix}\n</article>{tail}"}
+        messages.append(m)
+    return {**body, "messages": messages}
+
+
+def check_bodies(
+    corpus: list[Article], seeds: list[Seed], bodies: dict[str, dict[str, Any]], base_url: str,
     mode: Any,
-    profiler: cProfile.Profile | None = None,
-) -> RunResult:
-    before = await asyncio.to_thread(server.stats)
-    lag = LoopLag()
-    lag.start()
-    cpu, started = time.process_time(), time.perf_counter()
-    result = RunResult(wall=0.0, cpu=0.0)
-    paused: list[float] = []
-
-    def collector(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            paused.append(-time.perf_counter())
-        elif paused:
-            paused[-1] += time.perf_counter()
-
-    gc.callbacks.append(collector)
-    if profiler:
-        profiler.enable()
-    async for item in agenerate_briefs(
-        corpus, client=client, concurrency=concurrency, cache=cache, mode=mode
-    ):
-        if item.ok:
-            result.ok += 1
-            result.cached += item.cached
-        else:
-            result.errors.append(f"{item.source}: {type(item.error).__name__}: {item.error}")
-    if profiler:
-        profiler.disable()
-    result.wall = time.perf_counter() - started
-    result.cpu = time.process_time() - cpu
-    gc.callbacks.remove(collector)
-    result.gc_pauses = paused
-    await lag.stop()
-    result.lag = lag.samples
-    after = await asyncio.to_thread(server.stats)
-    result.requests = after["chat_completions"] - before["chat_completions"]
-    result.connections = after["connections"] - before["connections"]
-    result.max_in_flight = after["max_in_flight"]
-    result.mean_in_flight = (after["busy"] - before["busy"]) / result.wall
-    return result
+) -> None:  # fmt: skip
+    """The control's bodies must be exactly briefing's: one article of each seed is briefed
+    through FakeModel and its request compared."""
+    replies = {s.stem: s.reply for s in seeds}
+    for article in corpus[: len(seeds)]:
+        fake = FakeModel([replies[(article.name or "").split("#")[0]]], model=MODEL)
+        client = fake.client(base_url=base_url)
+        generate_brief(article, client=client, model=MODEL, mode=mode, cache=None)
+        if fake.requests[0] != body_for(article, bodies):
+            raise SystemExit("the control's request bodies differ from briefing's; fix body_for")
 
 
-def _burn(ms: float) -> None:
-    """Spend `ms` of this thread's CPU time, as synchronous work on the event loop would."""
-    until = time.thread_time() + ms / 1000
-    while time.thread_time() < until:
-        pass
+# -- one run ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    name: str
+    wall: float = 0.0
+    ok: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    repairs: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+async def run_briefing(
+    name: str, server: Server, corpus: list[Article], args: argparse.Namespace, given: bool
+) -> Run:
+    limits: dict[str, float] = (
+        {
+            "max_requests_per_minute": args.rpm * args.speed,
+            "max_tokens_per_minute": args.tpm * args.speed,
+        }
+        if given
+        else {}
+    )
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="bench-key")
+    await asyncio.to_thread(server.reset)
+    run = Run(name)
+    started = time.perf_counter()
+    try:
+        async for result in agenerate_briefs(
+            corpus,
+            client=client,
+            model=MODEL,
+            mode=args.mode,
+            concurrency=args.concurrency,
+            cache=False,
+            **limits,  # type: ignore[arg-type]
+        ):
+            if result.ok:
+                run.ok += 1
+                assert result.brief is not None
+                run.repairs += result.brief.record.repairs
+            else:
+                run.failed += 1
+                run.errors.append(f"{type(result.error).__name__}: {result.error}")
+    finally:
+        run.wall = time.perf_counter() - started
+        await client.close()
+    run.stats = await asyncio.to_thread(server.stats)
+    return run
 
 
 async def run_control(
-    server: Server,
-    bodies: list[dict[str, Any]],
-    *,
-    client: openai.AsyncOpenAI,
-    concurrency: int,
-    burn_ms: float = 0.0,
-) -> RunResult:
-    """The same requests through the same client and server, without instructor or briefing:
-    what the transport and this harness cost on this machine right now. `burn_ms` adds that
-    much synchronous CPU per response, standing in for a library's own work."""
-    before = await asyncio.to_thread(server.stats)
-    gate = asyncio.Semaphore(concurrency)
-    result = RunResult(wall=0.0, cpu=0.0)
+    name: str, server: Server, bodies: list[dict[str, Any]], args: argparse.Namespace
+) -> Run:
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="bench-key")  # default retries
+    gate = asyncio.Semaphore(args.control_concurrency)
+    run = Run(name)
 
     async def one(body: dict[str, Any]) -> None:
         async with gate:
             try:
                 await client.chat.completions.create(**body)
-                if burn_ms:
-                    _burn(burn_ms)
-                result.ok += 1
+                run.ok += 1
             except openai.OpenAIError as exc:
-                result.errors.append(f"{type(exc).__name__}: {exc}")
+                run.failed += 1
+                run.errors.append(f"{type(exc).__name__}: {str(exc)[:160]}")
 
-    cpu, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(one(body) for body in bodies))
-    result.wall = time.perf_counter() - started
-    result.cpu = time.process_time() - cpu
-    after = await asyncio.to_thread(server.stats)
-    result.requests = after["chat_completions"] - before["chat_completions"]
-    result.connections = after["connections"] - before["connections"]
-    return result
-
-
-# -- profile report -----------------------------------------------------------------------
-
-_GROUPS = [
-    ("briefing (our code)", ("/briefing/",)),
-    ("instructor", ("/instructor/",)),
-    ("pydantic / pydantic_core", ("/pydantic", "pydantic_core")),
-    ("openai client", ("/openai/",)),
-    ("httpx2 / httpcore / h11 / anyio", ("httpx", "httpcore", "/h11/", "/anyio/")),
-    ("asyncio / selectors / sockets", ("/asyncio/", "selectors.py", "socket.py", "ssl.py")),
-    ("tenacity", ("/tenacity/",)),
-    ("jinja2 / dateparser / regex", ("/jinja2/", "/dateparser/", "/regex/", "re/", "sre_")),
-    ("json / jiter", ("/json/", "jiter", "'loads'", "'dumps'")),
-]
+    await asyncio.to_thread(server.reset)
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(one(body) for body in bodies))
+    finally:
+        run.wall = time.perf_counter() - started
+        await client.close()
+    run.stats = await asyncio.to_thread(server.stats)
+    return run
 
 
-def _group(where: str) -> str:
-    for name, needles in _GROUPS:
-        if any(n in where for n in needles):
-            return name
-    return "other (builtins, stdlib)"
+# -- the figures --------------------------------------------------------------------------
 
 
-def _cumulative(stats: dict[Any, Any], file_part: str, func: str) -> tuple[float, int]:
-    total, calls = 0.0, 0
-    for (file, _line, name), (_cc, nc, _tt, ct, _callers) in stats.items():
-        if name == func and file.endswith(file_part):
-            total += ct
-            calls += nc
-    return total, calls
+@dataclass
+class Figures:
+    requests: int
+    rejected: int
+    share_429: float
+    window: tuple[float, float]
+    levels: tuple[float, float]  # server token bucket at the window's ends
+    tokens_per_minute: float
+    share_tpm: float
+    requests_per_minute: float
+    share_rpm: float
+    mean_in_flight: float
+    max_in_flight: int
+    articles_per_minute: float
+    steady_articles_per_minute: float
+    steady: bool = True
 
 
-def _from_caller(stats: dict[Any, Any], callee: tuple[str, str], caller: tuple[str, str]) -> float:
-    total = 0.0
-    for (file, _line, name), (_cc, _nc, _tt, _ct, callers) in stats.items():
-        if name != callee[1] or not file.endswith(callee[0]):
-            continue
-        for (cfile, _cline, cname), value in callers.items():
-            if cname == caller[1] and cfile.endswith(caller[0]):
-                total += value[3]
-    return total
+def figures(run: Run, args: argparse.Namespace) -> Figures:
+    stats = run.stats
+    events = stats["events"]  # [at, status, prompt, completion, tokens_left, requests_left]
+    accepted = [e for e in events if e[1] == 200]
+    requests = len(events)
+    rejected = sum(1 for e in events if e[1] == 429)
+    tpm, rpm = stats["tpm"], stats["rpm"]
+    if len(accepted) < 3:
+        return Figures(requests, rejected, rejected / max(requests, 1), (0, 0), (0, 0), 0, 0, 0,
+                       0, 0, stats["max_in_flight"], run.ok / run.wall * 60, 0, False)  # fmt: skip
+    end = accepted[-1][0]
+    cost = sum(e[2] + e[3] for e in accepted) / len(accepted)
+    # The steady part begins once the first minute's full bucket has been spent: the first
+    # moment the server's token bucket is within one mean request of its lowest level (the
+    # low point looked for in the first 80% of the run, so a last dip does not shorten it).
+    early = [e for e in events if e[0] <= 0.8 * end] or events
+    low = min(e[4] for e in early)
+    start_event = next(e for e in events if e[4] <= low + cost)
+    start = min(start_event[0], accepted[-3][0])
+    inside = [e for e in accepted if start < e[0] <= end]
+    # Without a steady part (the run ended while the initial bucket was still being spent),
+    # the figure mixes the burst in: it is flagged.
+    steady = end - start >= 0.25 * end and start_event[4] <= accepted[-1][4] + 2 * cost
+    span = end - start
+    tokens_per_minute = sum(e[2] + e[3] for e in inside) / span * 60
+    requests_per_minute = len(inside) / span * 60
+
+    def latency(e: list[Any]) -> float:
+        return float((args.first_token_latency + e[3] / args.tokens_per_second) / args.speed)
+
+    busy = sum(max(min(e[0] + latency(e), end) - max(e[0], start), 0.0) for e in accepted)
+    return Figures(
+        requests=requests,
+        rejected=rejected,
+        share_429=rejected / max(requests, 1),
+        window=(start, end),
+        levels=(start_event[4], accepted[-1][4]),
+        tokens_per_minute=tokens_per_minute,
+        share_tpm=tokens_per_minute / tpm,
+        requests_per_minute=requests_per_minute,
+        share_rpm=requests_per_minute / rpm,
+        mean_in_flight=busy / span,
+        max_in_flight=stats["max_in_flight"],
+        articles_per_minute=run.ok / run.wall * 60,
+        steady_articles_per_minute=tokens_per_minute * run.ok / max(stats["tokens_accepted"], 1),
+        steady=steady,
+    )
 
 
-def report_profile(profiler: cProfile.Profile, n: int, wall: float) -> None:
-    stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    idle = sum(v[2] for k, v in stats.items() if k[0] == "~" and "poll" in k[2])
-    total = sum(v[2] for v in stats.values())
-    busy = max(total - idle, 1e-9)
+def report(runs: list[Run], args: argparse.Namespace) -> None:
+    tpm = args.tpm * args.speed
     print()
     print(
-        f"Profile of the event-loop thread (cProfile, wall clock; profiling inflates small "
-        f"calls, so read the shares; benchmarks/overhead.py times the pieces unprofiled): "
-        f"{total:.2f} s for {n} articles in {wall:.2f} s wall, of which {idle:.2f} s idle in "
-        f"epoll; busy {1000 * (total - idle) / n:.1f} ms per article"
+        "TPM used: tokens accepted per minute over the steady part / TPM; 429s: requests "
+        "answered 429 / all requests;\narticles/min: ok articles over the whole run; steady: "
+        "articles/min at the steady token rate.\nPer-minute figures are per wall-clock "
+        f"minute: for the nominal endpoint (speed 1) divide articles/min by {args.speed:g}."
     )
-    by_group: dict[str, float] = {}
-    for (file, _line, name), (_cc, _nc, tt, _ct, callers) in stats.items():
-        if file == "~" and "poll" in name:
-            by_group["idle: waiting in epoll"] = by_group.get("idle: waiting in epoll", 0.0) + tt
-            continue
-        if file == "~" and callers:
-            # a builtin (str.join, casefold, len...) counts for the package that called it
-            for (cfile, _cline, cname), (_ccc, _cnc, ctt, _cct) in callers.items():
-                key = _group(f"{cfile}'{cname}'")
-                by_group[key] = by_group.get(key, 0.0) + ctt
-            continue
-        key = _group(f"{file}'{name}'")
-        by_group[key] = by_group.get(key, 0.0) + tt
-    print("  own time by package (builtins counted for their caller; % of busy time):")
-    for name, seconds in sorted(by_group.items(), key=lambda kv: -kv[1]):
-        share = "" if name.startswith("idle") else f"{100 * seconds / busy:5.1f}%"
-        print(f"    {name:<34} {seconds:6.2f} s {share}")
-
-    def line(label: str, seconds: float) -> None:
+    header = (
+        f"{'run':<28} {'TPM used':>9} {'429s':>13} {'articles/min':>12} {'steady':>7} "
+        f"{'wall':>7} {'ok/failed':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    table = []
+    for run in runs:
+        f = figures(run, args)
+        table.append((run, f))
         print(
-            f"    {label:<58} {seconds:6.2f} s {100 * seconds / busy:5.1f}% "
-            f"{1000 * seconds / n:6.2f} ms/article"
+            f"{run.name:<28} {f.share_tpm:>8.1%}{' ' if f.steady else '*'} "
+            f"{f'{f.rejected}/{f.requests}':>7} {f.share_429:>5.1%} "
+            f"{f.articles_per_minute:>12.1f} {f.steady_articles_per_minute:>7.1f} "
+            f"{run.wall:>6.1f}s {f'{run.ok}/{run.failed}':>10}"
+        )
+    if not all(f.steady for _, f in table):
+        print("* no steady part: the run ended while the first minute's bucket was still being")
+        print("  spent, so the figure counts that burst too (more articles would show it)")
+    print()
+    print("details (times are seconds since the run's start, wall clock):")
+    for run, f in table:
+        start, end = f.window
+        limit = args.concurrency if run.name.startswith("briefing") else args.control_concurrency
+        print(
+            f"  {run.name}: steady part {start:.1f}-{end:.1f} s, "
+            f"{f.tokens_per_minute:,.0f} tokens/min of {tpm:,.0f} "
+            f"(bucket {f.levels[0]:,.0f} -> {f.levels[1]:,.0f} tokens at its ends), "
+            f"{f.requests_per_minute:.0f} requests/min ({f.share_rpm:.0%} of RPM); "
+            f"in flight at the server: mean {f.mean_in_flight:.1f}, max {f.max_in_flight} "
+            f"(concurrency {limit}); "
+            f"{run.stats['tokens_accepted']:,} tokens accepted, {run.repairs} repair rounds, "
+            f"{run.stats['unmatched']} unmatched"
+        )
+        for error in sorted(set(run.errors))[:3]:
+            print(f"    e.g. {error[:200]}")
+        if args.timeline:
+            timeline(run, args)
+    print()
+    for run, f in table:
+        if not run.name.startswith("briefing"):
+            continue
+        verdict = "meets" if f.share_tpm >= TARGET_SHARE and f.share_429 < TARGET_429 else "MISSES"
+        print(
+            f"target ({TARGET_SHARE:.0%} of TPM, <{TARGET_429:.0%} 429s) {verdict}: {run.name}: "
+            f"{f.share_tpm:.1%} of TPM, {f.share_429:.1%} 429s"
         )
 
-    print("  where briefing spends it (cumulative, including callees):")
-    validator, _ = _cumulative(stats, "briefing/_schema.py", "_verify")
-    assemble, _ = _cumulative(stats, "briefing/_assemble.py", "assemble")
-    grounded = _from_caller(
-        stats, ("briefing/_verify.py", "item_problems"), ("briefing/_assemble.py", "grounded")
+
+def timeline(run: Run, args: argparse.Namespace, slots: int = 20) -> None:
+    """The run in `slots` equal slices of time: tokens accepted per minute (share of TPM),
+    requests answered 429, and the server's token bucket at the slice's end."""
+    events = run.stats["events"]
+    if not events:
+        return
+    tpm = run.stats["tpm"]
+    width = events[-1][0] / slots or 1.0
+    print(f"    {'from':>6} {'to':>6} {'TPM used':>8} {'429s':>5} {'bucket at end':>14}")
+    for i in range(slots):
+        lo, hi = i * width, (i + 1) * width
+        part = [e for e in events if lo <= e[0] < hi or (i == slots - 1 and e[0] == hi)]
+        tokens = sum(e[2] + e[3] for e in part if e[1] == 200)
+        level = f"{part[-1][4]:,.0f}" if part else "-"
+        print(
+            f"    {lo:>6.1f} {hi:>6.1f} {tokens / width * 60 / tpm:>8.0%} "
+            f"{sum(1 for e in part if e[1] == 429):>5} {level:>14}"
+        )
+
+
+def default_articles(
+    args: argparse.Namespace, seeds: list[Seed], bodies: dict[str, dict[str, Any]]
+) -> int:
+    """Enough articles to spend the initial full bucket and then run `steady_seconds` at the
+    limit: the full bucket in requests, plus the drain time and the steady part at the rate."""
+    replies = load_replies()
+    costs = [prompt_tokens(bodies[s.stem]) + math.ceil(len(replies[s.stem]) / 4) for s in seeds]
+    latencies = [
+        (args.first_token_latency + len(replies[s.stem]) / 4 / args.tokens_per_second) / args.speed
+        for s in seeds
+    ]
+    cost, latency = sum(costs) / len(costs), sum(latencies) / len(latencies)
+    rate = min(args.rpm, args.tpm / cost) * args.speed / 60  # requests per second at the limit
+    bucket = 60 * rate
+    drain = bucket / max(args.concurrency / latency - rate, rate)
+    return math.ceil(bucket + rate * (drain + args.steady_seconds))
+
+
+QUICK = {"speed": 20.0, "tpm": 50_000.0, "concurrency": 64, "steady_seconds": 10.0}
+FULL = {"speed": 3.0, "tpm": 200_000.0, "concurrency": 128, "steady_seconds": 35.0}
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a short run (about a minute)")
+    p.add_argument("--articles", type=int, help="articles per run (default: sized from limits)")
+    p.add_argument("--speed", type=float, help=f"time-scale factor (default {FULL['speed']:g})")
+    p.add_argument("--rpm", type=float, default=500.0, help="requests/min at speed 1")
+    p.add_argument("--tpm", type=float, help=f"tokens/min at speed 1 (default {FULL['tpm']:,.0f})")
+    p.add_argument("--concurrency", type=int, help=f"default {FULL['concurrency']}")
+    p.add_argument("--control-concurrency", type=int, help="default: --concurrency")
+    p.add_argument("--steady-seconds", type=float, help="wall seconds at the limit, for sizing N")
+    p.add_argument("--mode", default="tools_strict", help="briefing mode (default tools_strict)")
+    p.add_argument("--first-token-latency", type=float, default=0.3, help="s at speed 1")
+    p.add_argument("--tokens-per-second", type=float, default=60.0, help="output, at speed 1")
+    p.add_argument(
+        "--headers-at",
+        choices=("arrival", "response"),
+        default="arrival",
+        help="when the server computes x-ratelimit-remaining-* (default: at admission)",
     )
-    spans, _ = _cumulative(stats, "briefing/_assemble.py", "_evidence")
-    officials, _ = _cumulative(stats, "briefing/_officials.py", "merge_officials")
-    dates, _ = _cumulative(stats, "briefing/_dates.py", "resolve_date")
-    fold_article, _ = _cumulative(stats, "briefing/_verify.py", "_fold_article")
-    fold_quote, fq_calls = _cumulative(stats, "briefing/_verify.py", "_fold_quote")
-    record, _ = _cumulative(stats, "briefing/_generate.py", "_record")
-    messages, _ = _cumulative(stats, "briefing/_generate.py", "build_messages")
-    cache_key, _ = _cumulative(stats, "briefing/_cache.py", "key")
-    get, _ = _cumulative(stats, "briefing/_cache.py", "get")
-    put, _ = _cumulative(stats, "briefing/_cache.py", "put")
-    prepare, _ = _cumulative(stats, "instructor/v2/providers/openai/handlers.py", "prepare_request")
-    parse, _ = _cumulative(stats, "instructor/v2/providers/openai/handlers.py", "parse_response")
-    schema, _ = _cumulative(stats, "pydantic/main.py", "model_json_schema")
-    line("grounding in the validator (Extraction._verify)", validator)
-    line("assemble() in all", assemble)
-    line("  grounding again in assemble (skipped when the validator passed)", grounded)
-    line("  spans located a third time (_evidence)", spans)
-    line("  officials merge", officials)
-    line("  date resolution", dates)
-    line("_fold_article (folding each article, lru-cached)", fold_article)
-    line(f"_fold_quote ({fq_calls / n:.0f} calls per article)", fold_quote)
-    line("instructor prepare_request (JSON mode re-serialises the schema per call)", prepare)
-    line("  of which pydantic model_json_schema", schema)
-    line("instructor parse_response (JSON + validation incl. _verify)", parse)
-    line("build_messages (prompt rendering)", messages)
-    line("_record (run record incl. package version lookup)", record)
-    line("BriefCache key + get on the loop, put (in a worker thread)", cache_key + get + put)
-    print("  top 15 functions by own time:")
-    top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:15]
-    for (file, lineno, name), (_cc, nc, tt, _ct, _callers) in top:
-        short = "/".join(Path(file).parts[-2:]) if file != "~" else "builtin"
-        print(f"    {tt:6.2f} s {nc:>9} calls  {short}:{lineno} {name}")
-
-
-# -- main ---------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)] if ordered else 0.0
+    p.add_argument("--timeline", action="store_true", help="print each run over time")
+    p.add_argument("--runs", default="learned,given,control", help="any of learned,given,control")
+    args = p.parse_args(argv)
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.control_concurrency is None:
+        args.control_concurrency = args.concurrency
+    return args
 
 
 async def bench(args: argparse.Namespace) -> int:
-    seeds = load_seeds()
-    latency = args.latency_ms / 1000
-    load = os.getloadavg()
-    server = Server(latency, args.server_seconds)
-    missed: list[str] = []
+    print(f"{environment_line('openai', 'httpx2', 'anyio')}; briefing {library_version()}")
+    server = Server(args)
     try:
-        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="bench", max_retries=0)
-        corpus = make_corpus(seeds, args.n)
-        print(environment_line("briefing", "instructor", "openai", "httpx2", "pydantic"))
+        seeds = load_seeds()
+        bodies = seed_bodies(seeds, server.base_url, args.mode)
+        n = args.articles or default_articles(args, seeds, bodies)
         print(
-            f"load average before the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
-            f"(1/5/15 min; other processes share these {os.cpu_count()} cores)"
+            f"settings: {n} articles per run, concurrency {args.concurrency} (control "
+            f"{args.control_concurrency}), mode {args.mode}, model name {MODEL}; server: "
+            f"{args.tpm:,.0f} TPM and {args.rpm:,.0f} RPM at speed 1, latency "
+            f"{args.first_token_latency:g} s + 1/{args.tokens_per_second:g} s per output token; "
+            f"speed {args.speed:g} -> {args.tpm * args.speed:,.0f} TPM, "
+            f"{args.rpm * args.speed:,.0f} RPM per wall minute, latencies / {args.speed:g}; "
+            f"remaining-* headers computed at {args.headers_at}"
         )
-        print(
-            f"server {server.base_url} (child process pid {server.process.pid}), fixed latency "
-            f"{args.latency_ms:g} ms; {args.n} articles from {len(seeds)} seeds; "
-            f"concurrency {args.concurrency}; mode {args.mode}"
-        )
-        if not args.no_warmup:
-            warm = make_corpus(seeds, 1, label="Warm-up")[0]
-            await agenerate_brief(warm, client=client, mode=args.mode, cache=None)
-            print("warm-up: one article briefed outside the timed runs (imports, schema caches)")
-        ideal = args.n * latency / args.concurrency
-        floor = math.ceil(args.n / args.concurrency) * latency
-
-        bodies = capture_bodies(seeds, corpus, server.base_url, args.mode)
-        what_if: list[tuple[float, RunResult]] = []
-        for burn in args.what_if_cpu_ms:
-            what_if.append(
-                (
-                    burn,
-                    await run_control(
-                        server, bodies, client=client, concurrency=args.concurrency, burn_ms=burn
-                    ),
+        wanted = args.runs.split(",")
+        runs = []
+        for key in wanted:
+            corpus = make_corpus(seeds, n, key)
+            if key == "learned":
+                runs.append(
+                    await run_briefing("briefing, limits learned", server, corpus, args, False)
                 )
-            )
-
-        # Repeats alternate control and library runs, each library run on new article texts
-        # and a new cache, as in real use; the target is judged on the median repeat.
-        def timed(label: str, cache: BriefCache) -> Any:
-            corpus = make_corpus(seeds, args.n, label=label)
-            return run_batch(
-                server,
-                corpus,
-                client=client,
-                concurrency=args.concurrency,
-                cache=cache,
-                mode=args.mode,
-            )
-
-        repeats: list[tuple[RunResult | None, RunResult]] = []
-        with tempfile.TemporaryDirectory(prefix="briefing-bench-cache-") as folder:
-            for i in range(args.repeat):
-                control_i = None
-                if not args.no_control:
-                    control_i = await run_control(
-                        server, bodies, client=client, concurrency=args.concurrency
-                    )
-                label = "Ref" if i == 0 else f"Ref{i + 1}"
-                cache = BriefCache(Path(folder) / str(i))
-                repeats.append((control_i, await timed(label, cache)))
-            rerun = await timed(label, cache)  # the last corpus again, on its own cache
-        middle = sorted(range(len(repeats)), key=lambda i: repeats[i][1].wall)[len(repeats) // 2]
-        control, first = repeats[middle]
-
-        ratio = first.wall / ideal
-        print(
-            f"ideal time {ideal:.3f} s (N x latency / C); whole waves of C: {floor:.3f} s "
-            f"= {floor / ideal:.2f}x"
-        )
-        if control is not None:
-            print()
-            print("Control (the same request bodies through AsyncOpenAI, no instructor/briefing):")
-            print(
-                f"  wall {control.wall:.3f} s = {control.wall / ideal:.2f}x ideal; client CPU "
-                f"{1000 * control.cpu / args.n:.1f} ms per request; {control.ok} ok, "
-                f"{len(control.errors)} failed; {control.requests} requests on "
-                f"{control.connections} new connection(s)"
-            )
-        if what_if:
-            print()
-            print("What if each article cost this much synchronous CPU on top of the transport:")
-            for burn, result in what_if:
-                print(
-                    f"  +{burn:5.1f} ms CPU per article: wall {result.wall:.3f} s = "
-                    f"{result.wall / ideal:.2f}x ideal "
-                    f"({'meets' if result.wall / ideal <= args.target else 'misses'} "
-                    f"{args.target:g}x)"
+            elif key == "given":
+                runs.append(
+                    await run_briefing("briefing, limits given", server, corpus, args, True)
                 )
-        if len(repeats) > 1:
-            print()
-            print("Repeats (control, then briefing on new articles and an empty cache):")
-            for i, (control_i, first_i) in enumerate(repeats):
-                versus = f"control {control_i.wall / ideal:.2f}x, " if control_i is not None else ""
-                mark = "  <- median" if i == middle else ""
-                print(f"  {i + 1}: {versus}briefing {first_i.wall / ideal:.2f}x ideal{mark}")
-        print()
-        print("First run (empty cache; the median repeat):")
-        print(f"  articles briefed     {first.ok} of {args.n} ({len(first.errors)} failed)")
-        print(f"  wall time            {first.wall:.3f} s")
-        print(f"  throughput           {args.n / first.wall:.1f} articles/s")
-        print(f"  wall / ideal         {ratio:.2f}x (target <= {args.target:g}x)")
-        if control is not None:
-            print(f"  wall / control wall  {first.wall / control.wall:.2f}x")
-        cpu_ms = 1000 * first.cpu / args.n
-        print(
-            f"  client CPU           {first.cpu:.3f} s = {cpu_ms:.1f} ms per article; "
-            f"CPU / wall {first.cpu / first.wall:.2f} (1.0 = one core saturated)"
-        )
-        print(
-            f"  CPU-bound floor      N x CPU per article = {first.cpu:.3f} s = "
-            f"{first.cpu / ideal:.2f}x ideal: one event loop runs all of it on one core"
-        )
-        print(
-            f"  event-loop lag       p50 {1000 * _percentile(first.lag, 0.5):.1f} ms, "
-            f"p99 {1000 * _percentile(first.lag, 0.99):.1f} ms, "
-            f"max {1000 * max(first.lag, default=0.0):.1f} ms (late firing of a 5 ms timer)"
-        )
-        print(
-            f"  server saw           {first.requests} chat completions on {first.connections} "
-            f"new connection(s); at most {first.max_in_flight} in flight, "
-            f"{first.mean_in_flight:.1f} on average over the run"
-        )
-        print(
-            f"  garbage collection   {len(first.gc_pauses)} passes, "
-            f"{1000 * sum(first.gc_pauses):.0f} ms in all, longest "
-            f"{1000 * max(first.gc_pauses, default=0.0):.1f} ms (objects from before the "
-            "batch are frozen during it)"
-        )
-        for error in first.errors[:5]:
-            print(f"  error: {error}")
-        print()
-        print("Rerun (same corpus, same cache):")
-        print(f"  articles             {rerun.ok} ok, {rerun.cached} from the cache")
-        print(f"  wall time            {rerun.wall:.3f} s ({args.n / rerun.wall:.0f} articles/s)")
-        print(f"  server requests      {rerun.requests} (target 0)")
-
-        if first.errors:
-            missed.append(f"{len(first.errors)} article(s) failed in the first run")
-        if ratio > args.target:
-            missed.append(f"wall/ideal {ratio:.2f}x > {args.target:g}x")
-        if rerun.requests != 0:
-            missed.append(f"the rerun sent {rerun.requests} request(s) to the server")
-        print()
-        for line in missed:
-            print(f"TARGET MISSED: {line}")
-        if not missed:
-            print("All targets met.")
-
-        if args.profile == "always" or (args.profile == "auto" and ratio > args.target):
-            profiler = cProfile.Profile()
-            with tempfile.TemporaryDirectory(prefix="briefing-bench-cache-") as folder:
-                profiled = await run_batch(
-                    server,
-                    make_corpus(seeds, args.n, label="Profile ref"),
-                    client=client,
-                    concurrency=args.concurrency,
-                    cache=BriefCache(folder),
-                    mode=args.mode,
-                    profiler=profiler,
-                )
-            report_profile(profiler, args.n, profiled.wall)
-            if args.profile_out:
-                profiler.dump_stats(args.profile_out)
-                print(f"  raw profile: {args.profile_out} (python -m pstats)")
-        await client.close()
+            elif key == "control":
+                check_bodies(corpus, seeds, bodies, server.base_url, args.mode)
+                control = [body_for(a, bodies) for a in corpus]
+                runs.append(await run_control("control: plain AsyncOpenAI", server, control, args))
+            else:
+                raise SystemExit(f"unknown run {key!r}; choose from learned, given, control")
+            print(f"  {runs[-1].name}: done in {runs[-1].wall:.1f} s", flush=True)
+        report(runs, args)
     finally:
         server.stop()
-    return 1 if missed else 0
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Exit status 1 when a target is missed; see the module doc for the targets.",
-    )
-    parser.add_argument("-n", type=int, default=200, help="articles (default 200)")
-    parser.add_argument(
-        "-c", "--concurrency", type=int, default=16, help="concurrent articles (default 16)"
-    )
-    parser.add_argument(
-        "--latency-ms", type=float, default=100.0, help="server latency per completion (100)"
-    )
-    parser.add_argument("--target", type=float, default=1.3, help="max wall/ideal (1.3)")
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        default=3,
-        help="timed runs, each with its control; the median is judged (default 3)",
-    )
-    parser.add_argument(
-        "--mode",
-        default="auto",
-        choices=["auto", "tools_strict", "tools", "json_schema", "json", "md_json"],
-        help="structured-output mode (auto: json, as for any non-OpenAI server)",
-    )
-    parser.add_argument("--no-warmup", action="store_true", help="time the very first call too")
-    parser.add_argument(
-        "--no-control", action="store_true", help="skip the transport-only control run"
-    )
-    parser.add_argument(
-        "--what-if-cpu-ms",
-        type=lambda text: [float(x) for x in text.split(",") if x.strip()],
-        default=[],
-        metavar="MS,MS,...",
-        help="extra control runs adding this much CPU per response (e.g. 3,6,12): the "
-        "per-article CPU budget that meets the target",
-    )
-    parser.add_argument(
-        "--profile",
-        choices=["auto", "always", "never"],
-        default="auto",
-        help="cProfile a third run on a fresh cache (auto: only when the time target is missed)",
-    )
-    parser.add_argument(
-        "--profile-out", metavar="FILE", help="also save the raw cProfile stats to FILE"
-    )
-    parser.add_argument(
-        "--server-seconds",
-        type=float,
-        default=600.0,
-        help="the server stops by itself after this long (600)",
-    )
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.serve:
-        asyncio.run(serve(args.latency_ms / 1000, args.server_seconds))
-        return 0
-    if args.n < 1 or args.concurrency < 1 or args.latency_ms <= 0 or args.repeat < 1:
-        parser.error("-n, --concurrency and --repeat must be at least 1, --latency-ms positive")
-    return asyncio.run(bench(args))
+    return asyncio.run(bench(parse(argv)))
 
 
 if __name__ == "__main__":
