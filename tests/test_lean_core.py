@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
+
 from briefing.batch.limits import RateLimits
 from briefing.ground.people import Entry, merge_officials
 
@@ -130,7 +132,7 @@ def test_usage_below_the_estimate_is_given_back_and_a_429_pauses_everyone() -> N
 
     async def run() -> float:
         await limits.acquire(6_000)
-        limits.observe({}, estimated=6_000, used=3_000)  # half of it came back
+        limits.observe({}, charged=6_000, used=3_000)  # half of it came back
         await limits.acquire(3_000)
         assert clock.now == 0.0
         limits.slow_down(12.0)
@@ -145,7 +147,7 @@ def test_limits_are_learned_from_the_headers() -> None:
     limits.observe(
         {"x-ratelimit-limit-requests": "500", "x-ratelimit-limit-tokens": "200000",
          "x-ratelimit-remaining-requests": "499", "x-ratelimit-remaining-tokens": "190000"},
-        estimated=5_000, used=4_000,
+        charged=0, used=4_000,
     )  # fmt: skip
     assert (limits.rpm, limits.tpm) == (500, 200_000)
 
@@ -194,3 +196,34 @@ def test_a_russian_article_with_three_officials_briefs_into_three() -> None:
     article = Article(text=text, language="ru")
     brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
     assert len(brief.officials) == 3 and brief.record.unverified == []
+
+
+def test_with_no_limit_known_only_a_few_probes_go_out_until_an_answer_says_the_limits() -> None:
+    from briefing.batch.limits import PROBES
+
+    clock = FakeClock()
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    headers = {"x-ratelimit-limit-tokens": "10000", "x-ratelimit-remaining-tokens": "4000"}
+
+    async def run() -> tuple[int, int, float]:
+        sent = 0
+
+        async def one() -> None:
+            nonlocal sent
+            await limits.acquire(1_000)
+            sent += 1
+
+        async with anyio.create_task_group() as group:
+            for _ in range(PROBES + 3):
+                group.start_soon(one)
+            await anyio.wait_all_tasks_blocked()
+            probes = sent
+            limits.observe(headers, charged=0, used=2_000)  # nothing charged: no refund
+            await anyio.wait_all_tasks_blocked()
+            group.cancel_scope.cancel()
+        return probes, sent, limits._tokens
+
+    probes, sent, left = asyncio.run(run())
+    assert probes == PROBES
+    # the bucket starts from the server's remaining 4,000: three more requests of 1,000 fit
+    assert sent == PROBES + 3 and left == 1_000

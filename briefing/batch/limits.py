@@ -16,6 +16,8 @@ import anyio
 
 from briefing.errors import ConfigurationError
 
+PROBES = 4  # requests sent before any limit is known
+
 
 class RateLimits:
     def __init__(
@@ -43,6 +45,12 @@ class RateLimits:
         self._stamp = clock()
         self._paused_until = 0.0
         self._lock = anyio.Lock()
+        # While no limit is known (none given, no answer yet), only a few requests go out:
+        # the first answer, or the first 429, says what the limits are.
+        self._probes = 0
+        self._learned = anyio.Event()
+        if requests_per_minute or tokens_per_minute or not learn:
+            self._learned.set()
 
     def _refill(self, now: float) -> None:
         elapsed = max(now - self._stamp, 0.0)
@@ -60,8 +68,14 @@ class RateLimits:
             waits.append((min(tokens, self.tpm) - self._tokens) * 60 / self.tpm)
         return max(waits)
 
-    async def acquire(self, tokens: int) -> None:
-        """Wait until one request of `tokens` fits under both limits; first come, first served."""
+    async def acquire(self, tokens: int) -> int:
+        """Wait until one request of `tokens` fits under both limits, first come, first served;
+        returns the tokens charged (none while the token limit is unknown)."""
+        if not self._learned.is_set():
+            if self._probes >= PROBES:
+                await self._learned.wait()
+            else:
+                self._probes += 1
         async with self._lock:
             while True:
                 now = self._clock()
@@ -72,25 +86,27 @@ class RateLimits:
                         self._requests -= 1
                     if self.tpm:
                         self._tokens -= tokens
-                    return
+                        return tokens
+                    return 0
                 await self._sleep(wait)
 
-    def observe(self, headers: Mapping[str, str], estimated: int, used: int) -> None:
-        """Correct the estimate by the real usage, and learn limits from the headers."""
+    def observe(self, headers: Mapping[str, str], charged: int, used: int) -> None:
+        """After an answer (or a 429, with `used` 0): correct what was charged by what was
+        used, and learn the limits from the headers."""
         lower = {k.lower(): v for k, v in headers.items()}
+        learned_now = False
         if self.learn:
             if self.rpm is None and (limit := _number(lower.get("x-ratelimit-limit-requests"))):
-                self.rpm, self._requests = (
-                    limit,
-                    _number(lower.get("x-ratelimit-remaining-requests")) or 0,
-                )
+                self.rpm = limit
+                self._requests = _number(lower.get("x-ratelimit-remaining-requests")) or 0
             if self.tpm is None and (limit := _number(lower.get("x-ratelimit-limit-tokens"))):
-                self.tpm, self._tokens = (
-                    limit,
-                    _number(lower.get("x-ratelimit-remaining-tokens")) or 0,
-                )
-        if self.tpm:
-            self._tokens = min(self.tpm, self._tokens + estimated - used)
+                self.tpm = limit
+                self._tokens = _number(lower.get("x-ratelimit-remaining-tokens")) or 0
+                learned_now = True  # the server's count already holds this request
+        if self.rpm or self.tpm or not self.learn:
+            self._learned.set()
+        if self.tpm and not learned_now:
+            self._tokens = min(self.tpm, self._tokens + charged - used)
             remaining = _number(lower.get("x-ratelimit-remaining-tokens"))
             if remaining is not None and self.learn:
                 self._tokens = min(self._tokens, remaining)

@@ -126,9 +126,9 @@ class ClientEndpoint:
 class Pacing(Protocol):
     """What a batch's rate limiter offers one request (see `briefing.batch.limits`)."""
 
-    async def acquire(self, tokens: int) -> None: ...
+    async def acquire(self, tokens: int) -> int: ...
 
-    def observe(self, headers: Mapping[str, str], estimated: int, used: int) -> None: ...
+    def observe(self, headers: Mapping[str, str], charged: int, used: int) -> None: ...
 
     def slow_down(self, seconds: float) -> None: ...
 
@@ -177,6 +177,7 @@ async def send(
     """One completion for `body`: passing failures retried with backoff (the server's
     retry-after first), the whole answer bounded by `timeout`, rate limits respected."""
     estimated = estimate_request_tokens(body)
+    charged = 0
 
     def count(_: RetryCallState) -> None:
         calls.transport_retries += 1
@@ -184,9 +185,11 @@ async def send(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         hinted = retry_after(exc)
-        if hinted is not None:
-            if pacing is not None and isinstance(exc, openai.RateLimitError):
+        if pacing is not None and isinstance(exc, openai.RateLimitError):
+            pacing.observe(exc.response.headers, charged, 0)  # a refused request costs nothing
+            if hinted is not None:
                 pacing.slow_down(hinted)
+        if hinted is not None:
             return min(hinted, MAX_RETRY_AFTER)
         return float(wait_random_exponential(multiplier=0.5, max=20)(state))
 
@@ -202,7 +205,7 @@ async def send(
         async for attempt in retrying:
             with attempt:
                 if pacing is not None:
-                    await pacing.acquire(estimated)
+                    charged = await pacing.acquire(estimated)
                 try:
                     with anyio.fail_after(timeout):
                         answer = await endpoint(body, timeout)
@@ -211,7 +214,7 @@ async def send(
                         request=httpx2.Request("POST", str(getattr(endpoint, "base_url", "")))
                     ) from None
                 if pacing is not None:
-                    pacing.observe(answer.headers, estimated, answer.usage.total_tokens)
+                    pacing.observe(answer.headers, charged, answer.usage.total_tokens)
     except (openai.APIError, NotACompletion) as exc:
         raise endpoint_error(exc, calls, settings) from None
     calls.answers.append(answer)
