@@ -8,6 +8,7 @@ import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -227,3 +228,18 @@ def test_with_no_limit_known_only_a_few_probes_go_out_until_an_answer_says_the_l
     assert probes == PROBES
     # the bucket starts from the server's remaining 4,000: three more requests of 1,000 fit
     assert sent == PROBES + 3 and left == 1_000
+
+
+def test_an_endpoint_that_sends_no_limit_headers_is_not_throttled_after_its_first_answer(
+    first_payload: dict[str, Any],
+) -> None:
+    from briefing import generate_briefs
+    from briefing.testing import FakeModel
+
+    from .conftest import SEEDS
+
+    fake = FakeModel(function=lambda _: first_payload)
+    results = list(
+        generate_briefs([SEEDS[0]] * 1 + SEEDS[1:], client=fake.async_client(), cache=False)
+    )
+    assert len(results) == len(SEEDS) and len(fake.requests) >= len(SEEDS)

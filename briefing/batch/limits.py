@@ -103,8 +103,7 @@ class RateLimits:
                 self.tpm = limit
                 self._tokens = _number(lower.get("x-ratelimit-remaining-tokens")) or 0
                 learned_now = True  # the server's count already holds this request
-        if self.rpm or self.tpm or not self.learn:
-            self._learned.set()
+        self._learned.set()  # an answer came: what its headers say (maybe nothing) is known
         if self.tpm and not learned_now:
             self._tokens = min(self.tpm, self._tokens + charged - used)
             remaining = _number(lower.get("x-ratelimit-remaining-tokens"))

@@ -185,9 +185,10 @@ async def send(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         hinted = retry_after(exc)
-        if pacing is not None and isinstance(exc, openai.RateLimitError):
-            pacing.observe(exc.response.headers, charged, 0)  # a refused request costs nothing
-            if hinted is not None:
+        if pacing is not None:  # a failed or refused request costs nothing
+            headers = exc.response.headers if isinstance(exc, openai.APIStatusError) else {}
+            pacing.observe(headers, charged, 0)
+            if hinted is not None and isinstance(exc, openai.RateLimitError):
                 pacing.slow_down(hinted)
         if hinted is not None:
             return min(hinted, MAX_RETRY_AFTER)
