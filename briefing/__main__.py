@@ -1,5 +1,5 @@
 """`python -m briefing`: the same command as `briefing`."""
 
-from briefing.cli.main import main
+from briefing.cli.entry import main
 
 raise SystemExit(main())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +94,68 @@ def test_a_local_model_can_be_given_a_price(monkeypatch: pytest.MonkeyPatch) -> 
     assert main([str(FIRST_SEED), "--replay", "--price", "my-local=0.2,0.8", "-q"]) == 0
     assert (PRICES["my-local"].input, PRICES["my-local"].output) == (0.2, 0.8)
     monkeypatch.delitem(PRICES, "my-local")
+
+
+def test_notices_and_the_progress_bar_share_one_console(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    first_payload: dict[str, Any],
+) -> None:
+    fake = FakeModel([first_payload, first_payload])
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setattr("briefing.batch.run.async_client_from_env", fake.async_client)
+    articles = [tmp_path / name for name in ("a.txt", "b.txt")]
+    for article in articles:
+        article.write_text(FIRST_SEED.read_text())
+    out = tmp_path / "out"
+    args = [*map(str, articles), "-o", f"{out}/", "--progress", "--no-cache", "--concurrency", "1"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    notices = [line for line in err.split("\n") if "briefing: wrote" in line]
+    assert len(notices) == 2
+    for line in notices:  # the bar was lifted before each notice: it starts its own line
+        assert line.split("\r")[-1].startswith("briefing: wrote"), repr(line)
+
+
+def test_ctrl_c_while_the_command_loads_ends_quietly() -> None:
+    interrupt_on_import = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'openai':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from briefing.cli.entry import main\n"
+        "raise SystemExit(main(['--version']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", interrupt_on_import], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "briefing: interrupted\n"
+
+
+def test_open_with_no_browser_says_where_the_briefing_is(tmp_path: Path) -> None:
+    keep = ("HOME", "BRIEFING_CACHE_DIR", "LANG")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env |= {"PATH": str(Path(sys.executable).parent), "BROWSER": "/bin/false", "TERM": "dumb"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            str(FIRST_SEED),
+            "--open",
+            "-o",
+            str(tmp_path / "b.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"no web browser could be started here; the briefing is at {tmp_path}" in done.stderr
+    assert (tmp_path / "b.html").read_text().startswith("<!DOCTYPE html>")

@@ -243,3 +243,16 @@ def test_an_endpoint_that_sends_no_limit_headers_is_not_throttled_after_its_firs
         generate_briefs([SEEDS[0]] * 1 + SEEDS[1:], client=fake.async_client(), cache=False)
     )
     assert len(results) == len(SEEDS) and len(fake.requests) >= len(SEEDS)
+
+
+def test_the_public_names_load_on_first_use() -> None:
+    probe = (
+        "import sys, briefing\n"
+        "heavy = [m for m in ('openai', 'pydantic', 'pandas') if m in sys.modules]\n"
+        "missing = [n for n in briefing.__all__ if getattr(briefing, n, None) is None]\n"
+        "print(heavy, missing, sorted(dir(briefing)) == sorted(briefing.__all__))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[] [] True", out.stdout + out.stderr

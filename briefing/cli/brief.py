@@ -20,6 +20,7 @@ from typing import Any
 
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, generate_briefs
+from briefing.cli.console import say
 from briefing.errors import BriefingError, BudgetExceededError, ConfigurationError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
 from briefing.load.article import Article, load_article
@@ -50,10 +51,7 @@ def expand(paths: list[Path], *, quiet: bool = False) -> list[Path]:
             skipped = [p.name for p in found if NOT_ARTICLES.match(p.name)]
             found = [p for p in found if not NOT_ARTICLES.match(p.name)]
             if skipped and not quiet:
-                print(
-                    f"briefing: {path}: skipped {', '.join(skipped)} (not articles)",
-                    file=sys.stderr,
-                )
+                say(f"{path}: skipped {', '.join(skipped)} (not articles)")
             if not found:
                 raise UsageError(f"{path}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in it")
             expanded += found
@@ -115,18 +113,16 @@ def run_brief(options: argparse.Namespace) -> int:
         counts["cached"] += result.cached or result.resumed
         printed += emit(result.brief, options, several, printed)
     if skipped:
-        print(
-            f"briefing: budget reached: {len(skipped)} article(s) not started "
+        say(
+            f"budget reached: {len(skipped)} article(s) not started "
             f"({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''}); rerun with a "
-            "larger budget to finish them",
-            file=sys.stderr,
+            "larger budget to finish them"
         )
         worst = max(worst, EXIT_MODEL)
     if several and not options.quiet:
-        print(
-            f"briefing: {counts['ok']} of {len(files)} article(s) briefed ({counts['cached']} "
-            f"from cache or log), {counts['failed']} failed; {spent.total_tokens:,} tokens spent",
-            file=sys.stderr,
+        say(
+            f"{counts['ok']} of {len(files)} article(s) briefed ({counts['cached']} "
+            f"from cache or log), {counts['failed']} failed; {spent.total_tokens:,} tokens spent"
         )
     return worst
 
@@ -231,7 +227,7 @@ def report_failure(result: BriefResult) -> int:
     """One `briefing: error:` line naming the article; returns the exit code it calls for."""
     message = str(result.error)
     where = "" if message.startswith(result.source) else f"{result.source}: "
-    print(f"briefing: error: {where}{message}", file=sys.stderr)
+    say(f"error: {where}{message}")
     return EXIT_USER if isinstance(result.error, UserError) else EXIT_MODEL
 
 
@@ -258,9 +254,16 @@ def emit(brief: Brief, options: argparse.Namespace, several: bool, printed: int)
         return 0
     target.write_text(text, encoding="utf-8")
     _notice(options, f"wrote {target}")
-    if options.open:
-        webbrowser.open(target.resolve().as_uri())
+    if options.open and not _open_in_browser(target):
+        say(f"--open: no web browser could be started here; the briefing is at {target}")
     return 0
+
+
+def _open_in_browser(target: Path) -> bool:
+    try:
+        return webbrowser.open(target.resolve().as_uri())
+    except webbrowser.Error:
+        return False
 
 
 def _target(options: argparse.Namespace, name: str, several: bool) -> Path | None:
@@ -278,7 +281,7 @@ def _target(options: argparse.Namespace, name: str, several: bool) -> Path | Non
 
 def _notice(options: argparse.Namespace, message: str) -> None:
     if not options.quiet:
-        print(f"briefing: {message}", file=sys.stderr)
+        say(message)
 
 
 def _iso_date(value: str) -> dt.date:

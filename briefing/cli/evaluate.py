@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from briefing.cli.console import say
 from briefing.errors import UserError
 from briefing.extract.settings import MODES
 
@@ -59,6 +60,6 @@ def run_eval(options: argparse.Namespace) -> int:
     if options.html is not None:
         options.html.write_text(to_html(result), encoding="utf-8")
     if options.fail_under is not None and result.f1 < options.fail_under:
-        print(f"briefing: mean F1 {result.f1:.3f} is under {options.fail_under}", file=sys.stderr)
+        say(f"mean F1 {result.f1:.3f} is under {options.fail_under}")
         return EXIT_BELOW
     return EXIT_OK

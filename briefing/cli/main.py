@@ -16,12 +16,13 @@ from pathlib import Path
 
 from briefing.cli.batch import add_batch_parser
 from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
+from briefing.cli.console import say
+from briefing.cli.entry import EXIT_INTERRUPTED
 from briefing.cli.evaluate import add_eval_parser
 from briefing.digest.cli import add_digest_parser
 from briefing.errors import BriefingError, ModelError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
 
-EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool cut off by `head`
 SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "digest", "doctor", "eval", "schema"}
 
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
-        print("briefing: interrupted", file=sys.stderr)
+        say("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`briefing ... | head`): stop quietly, as other tools do, and
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except BriefingError as exc:
-        print(f"briefing: error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return EXIT_USER if isinstance(exc, UserError) else EXIT_MODEL
 
 
@@ -148,7 +149,7 @@ def _cassettes(options: argparse.Namespace) -> int:
         if options.action == "author":
             reply = options.out / "authored" / f"{seed.stem}.json"
             if not reply.is_file():
-                print(f"briefing: skipping {seed}: no authored reply {reply}", file=sys.stderr)
+                say(f"skipping {seed}: no authored reply {reply}")
                 continue
             brief = author(seed, reply, out)
         else:

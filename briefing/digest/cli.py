@@ -12,6 +12,7 @@ from typing import Any
 
 from briefing.batch.run import BriefResult
 from briefing.cli.brief import ARTICLE_SUFFIXES, EXIT_OK, report_failure
+from briefing.cli.console import say
 from briefing.digest.build import collect, digest
 from briefing.digest.model import Digest
 from briefing.errors import BriefingError, ConfigurationError, UserError
@@ -99,7 +100,7 @@ def run_digest(options: argparse.Namespace) -> int:
 
 def _notice(options: argparse.Namespace, message: str) -> None:
     if not options.quiet:
-        print(f"briefing: {message}", file=sys.stderr)
+        say(message)
 
 
 def add_digest_parser(sub: Any) -> argparse.ArgumentParser:
