@@ -74,7 +74,7 @@ from briefing.errors import (
 )
 from briefing.extract.core import ArticleLike
 from briefing.extract.prompts import prompt_version
-from briefing.extract.settings import DEFAULT_ARTICLE_TOKENS, ModeName
+from briefing.extract.settings import DEFAULT_ARTICLE_TOKENS, ModeName, resolve_mode
 from briefing.load.article import Article, as_article
 from briefing.models import Brief
 from briefing.version import library_version
@@ -103,6 +103,7 @@ def write_requests(
     """Write the Batch API input file: one chat-completions request per article (per part of a
     long article), each exactly what `generate_brief` would send to `base_url`. Returns the
     custom_ids in file order. An article that cannot be loaded raises `InputError`."""
+    mode = _batch_mode(mode, base_url)
     lines: list[str] = []
     ids: list[str] = []
     seen: set[str] = set()
@@ -239,6 +240,7 @@ def collect(
     finished. Pass the `model`, `mode` and `max_article_tokens` the requests were written with,
     and `requests` (their JSONL file) to have that checked.
     """
+    mode = _batch_mode(mode, str(client.base_url))
     if isinstance(batch, str):
         try:
             batch = client.batches.retrieve(batch)
@@ -339,3 +341,14 @@ def run(
     for index, result in zip(loaded, briefed, strict=True):
         results[index] = dataclasses.replace(result, source=_label(items[index]))
     return [results[index] for index in range(len(items))]
+
+
+def _batch_mode(mode: ModeName, base_url: str) -> ModeName:
+    """One request per article (per part): sections mode's four are not for a batch."""
+    if mode == "sections":
+        raise ConfigurationError(
+            "mode 'sections' sends four requests per article, for small local models; a "
+            "batch takes json, json_schema, tools or tools_strict"
+        )
+    resolved = resolve_mode(mode, base_url)
+    return "json" if resolved == "sections" else resolved

@@ -30,7 +30,13 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_MODEL", "BRIEFING_CASSETTE_DIR"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "BRIEFING_MODEL",
+        "BRIEFING_MODE",
+        "BRIEFING_CASSETTE_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield
 

@@ -56,6 +56,13 @@ def client(server: FaultServer) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.url, api_key="test", max_retries=0)
 
 
+@pytest.fixture(autouse=True)
+def one_json_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault server is on 127.0.0.1, where "auto" would choose sections mode (four requests
+    per article); these tests script one JSON request per article."""
+    monkeypatch.setenv("BRIEFING_MODE", "json")
+
+
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The backoff waits tenacity asks for, recorded instead of slept."""
@@ -498,7 +505,7 @@ def _run_cli(scratch: Path, cases: dict[str, CliCase], *args: str, live: bool = 
     args = ("-o", f"{out}{os.sep}", *args)
     with CaseServer(cases) as server:
         if live:
-            env |= {"OPENAI_BASE_URL": server.url, "BRIEFING_MODEL": "x"}
+            env |= {"OPENAI_BASE_URL": server.url, "BRIEFING_MODEL": "x", "BRIEFING_MODE": "json"}
         started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "briefing.cli.main", *args, *map(str, files.values())],

@@ -102,11 +102,18 @@ def test_request_bodies_follow_mode_endpoint_and_options(tmp_path: Path) -> None
     )
     fake = FakeModel([authored(FIRST)], model="qwen")
     generate_brief(
-        article, client=fake.client(base_url=local), model="qwen", temperature=0.0, max_tokens=900
+        article,
+        client=fake.client(base_url=local),
+        model="qwen",
+        mode="json",  # what "auto" is for a batch on a server on this machine
+        temperature=0.0,
+        max_tokens=900,
     )
     body = lines(path)[0]["body"]
     assert body == fake.requests[0]
     assert "tools" not in body and body["temperature"] == 0.0 and body["max_tokens"] == 900
+    with pytest.raises(ConfigurationError, match="mode 'sections' sends four requests"):
+        ob.write_requests([article], path, model="qwen", base_url=local, mode="sections")
 
 
 def test_a_long_article_is_one_request_per_part(tmp_path: Path) -> None:

@@ -93,7 +93,7 @@ def test_descriptions_hold_no_examples_a_model_could_copy() -> None:
 
 def test_other_endpoints_get_json_mode(first_article: Any, first_payload: dict[str, Any]) -> None:
     fake = FakeModel([first_payload])
-    brief = generate_brief(first_article, client=fake.client(base_url="http://127.0.0.1:8080/v1"))
+    brief = generate_brief(first_article, client=fake.client(base_url="http://gpu-box:8080/v1"))
     request = fake.requests[0]
     assert "tools" not in request
     assert request["response_format"]["type"] == "json_object"

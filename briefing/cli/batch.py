@@ -40,7 +40,7 @@ def add_batch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     submit.add_argument(
         "--mode",
         default="auto",
-        choices=["auto", "tools_strict", "tools", "json_schema", "json", "md_json"],
+        choices=["auto", "tools_strict", "tools", "json_schema", "json"],
         help="how to ask for structured output (auto: strict tools on OpenAI)",
     )
     submit.add_argument("--max-tokens", type=int, help="cap on each answer's output tokens")

@@ -18,12 +18,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
+
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, generate_briefs
 from briefing.cli.console import say
 from briefing.errors import BriefingError, BudgetExceededError, ConfigurationError, UserError
-from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL, env_configured
+from briefing.extract.settings import (
+    DEFAULT_TIMEOUT,
+    ENV_BASE_URL,
+    ENV_KEY,
+    ENV_MODEL,
+    MODES,
+    OFFLINE_GUIDE,
+    env_configured,
+)
 from briefing.load.article import Article, load_article
+from briefing.local.server import LOCAL_TIMEOUT
 from briefing.models import Brief, Usage
 
 EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2
@@ -96,8 +107,38 @@ def run_brief(options: argparse.Namespace) -> int:
         raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
     if options.jsonl and not (env_configured() and not options.replay):
         raise UsageError(f"--jsonl logs live runs; set {ENV_KEY} or {ENV_BASE_URL}")
+    if options.timeout is None:
+        options.timeout = LOCAL_TIMEOUT if options.local is not None else DEFAULT_TIMEOUT
+    if options.local is not None:
+        return _run_local(files, options, several)
     live = env_configured() and not options.replay
     results = _live(files, options) if live else _replayed(files, options)
+    return _report(results, files, options, several)
+
+
+def _run_local(files: list[Path], options: argparse.Namespace, several: bool) -> int:
+    """--local MODEL.gguf: llama.cpp's server for the length of the run, sized to the files."""
+    from briefing.local.server import check_model_file, context_for, local_server
+
+    if options.replay:
+        raise UsageError("--local runs a model; --replay replays recordings: give one of them")
+    model_file = check_model_file(options.local)
+    sizes = [p.stat().st_size if str(p) != "-" else 0 for p in files]
+    with local_server(model_file, n_ctx=context_for(sizes, options.max_tokens)) as server:
+        _notice(
+            options,
+            f"--local: llama.cpp serves {server.model} on {server.base_url} (context "
+            f"{server.n_ctx} tokens, {server.threads} threads); a small model takes minutes "
+            "per article",
+        )
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
+        options.model = options.model or server.model
+        return _report(_live(files, options, client), files, options, several)
+
+
+def _report(
+    results: Iterator[BriefResult], files: list[Path], options: argparse.Namespace, several: bool
+) -> int:
     worst, printed, spent, counts = EXIT_OK, 0, Usage(), {"ok": 0, "cached": 0, "failed": 0}
     skipped: list[str] = []
     for result in results:
@@ -157,7 +198,9 @@ def _load(path: Path, options: argparse.Namespace) -> Article:
     return load_article(path, **_overrides(options))
 
 
-def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResult]:
+def _live(
+    files: list[Path], options: argparse.Namespace, client: openai.AsyncOpenAI | None = None
+) -> Iterator[BriefResult]:
     overrides = _overrides(options)
     unloadable: list[BriefResult] = []
     sources: list[Path | Article] = []
@@ -171,17 +214,21 @@ def _live(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResul
                 sources.append(_load(path, options))
             except BriefingError as exc:
                 unloadable.append(BriefResult(str(path), None, None, exc))
-    return itertools.chain(unloadable, _briefs(sources, len(files), options))
+    return itertools.chain(unloadable, _briefs(sources, len(files), options, client))
 
 
 def _briefs(
-    sources: list[Path | Article], count: int, options: argparse.Namespace
+    sources: list[Path | Article],
+    count: int,
+    options: argparse.Namespace,
+    client: openai.AsyncOpenAI | None,
 ) -> Iterator[BriefResult]:
     if not sources:
         return iter(())
     show_bar = options.progress if options.progress is not None else sys.stderr.isatty()
     return generate_briefs(
         sources,
+        client=client,
         model=options.model,
         mode=options.mode,
         max_retries=options.max_retries,
@@ -341,17 +388,29 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     model = brief.add_argument_group("model")
     model.add_argument("--model", help=f"model name (default: ${ENV_MODEL} or gpt-4.1-mini)")
     model.add_argument(
+        "--local",
+        type=Path,
+        metavar="MODEL.gguf",
+        help="brief with this local model: llama.cpp's server is started for the run and "
+        f"stopped after (the 'local' extra; see {OFFLINE_GUIDE})",
+    )
+    model.add_argument(
         "--mode",
         default="auto",
-        choices=["auto", "tools_strict", "tools", "json_schema", "json", "md_json"],
-        help="how to ask for structured output (auto: strict tools on OpenAI, JSON elsewhere)",
+        choices=MODES,
+        help=(
+            "how to ask for structured output (auto: strict tools on OpenAI, sections on a "
+            "server on this machine, JSON elsewhere)"
+        ),
     )
     model.add_argument("--max-retries", type=int, default=2, help="re-asks on bad output")
     model.add_argument(
         "--transport-retries", type=int, default=4, help="retries on 429, 5xx and timeouts"
     )
     model.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds for one whole model answer"
+        "--timeout",
+        type=float,
+        help="seconds for one whole model answer (default 120; 900 with --local)",
     )
     model.add_argument("--max-tokens", type=int, help="cap on the model's output tokens")
     batch = brief.add_argument_group("batches (live runs)")

@@ -21,7 +21,7 @@ from briefing.cli.entry import EXIT_INTERRUPTED
 from briefing.cli.evaluate import add_eval_parser
 from briefing.digest.cli import add_digest_parser
 from briefing.errors import BriefingError, ModelError, UserError
-from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL
+from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODE, ENV_MODEL
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool cut off by `head`
 SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "digest", "doctor", "eval", "schema"}
@@ -184,7 +184,9 @@ def _doctor(options: argparse.Namespace) -> int:
     print(f"key       {'set' if key else 'not set'} ({ENV_KEY})")
     print(f"model     {model}" + (f" ({ENV_MODEL})" if os.environ.get(ENV_MODEL) else " (default)"))
     if endpoint:
-        print(f"mode      {resolve_mode('auto', endpoint)} (auto for this endpoint)")
+        chosen = resolve_mode("auto", endpoint)
+        why = f"${ENV_MODE}" if os.environ.get(ENV_MODE) else "auto for this endpoint"
+        print(f"mode      {chosen} ({why})")
     price = price_for(model)
     rates = f"${price.input:g} in / ${price.output:g} out per 1M tokens" if price else "unknown"
     print(f"prices    {rates}")

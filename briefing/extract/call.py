@@ -296,7 +296,7 @@ def endpoint_error(
     if isinstance(exc, openai.APIStatusError) and not transient(exc):
         hint = (
             ""
-            if settings.mode_name == "json"
+            if settings.mode_name in ("json", "sections")
             else (f"; if it does not support mode {settings.mode_name!r}, pass mode='json'")
         )
         return ConfigurationError(

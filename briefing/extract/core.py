@@ -9,7 +9,9 @@ grounded and assembled once against the whole article.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import os
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -17,15 +19,23 @@ from typing import Any, TypeVar
 import anyio
 import anyio.from_thread
 import openai
+from pydantic import BaseModel
 
 from briefing.batch.cache import BriefCache
 from briefing.errors import ConfigurationError, ModelError, OutputError, RetriesExhaustedError
 from briefing.extract.call import Calls, ClientEndpoint, Endpoint, Pacing, first_line, send
 from briefing.extract.chunk import split_article
-from briefing.extract.parse import Parsed, Proposed, Unusable, parse
-from briefing.extract.prompts import article_messages, prompt_version, render, request_body
+from briefing.extract.parse import Parsed, Proposed, Unusable, json_object, parse, salvage
+from briefing.extract.prompts import (
+    Message,
+    article_messages,
+    prompt_version,
+    render,
+    request_body,
+)
 from briefing.extract.repair import apply_repair, repair_messages, repair_model
 from briefing.extract.schema import Extraction
+from briefing.extract.sections import SECTIONS, merge, numbered, section_messages, section_model
 from briefing.extract.settings import (
     DEFAULT_ARTICLE_TOKENS,
     DEFAULT_MAX_RETRIES,
@@ -35,11 +45,13 @@ from briefing.extract.settings import (
     Options,
     Settings,
     async_client_from_env,
+    resolve_mode,
     settings_for,
 )
 from briefing.ground.assemble import assemble
 from briefing.ground.rules import item_problems
 from briefing.load.article import Article, as_article
+from briefing.local.server import LOCAL_ENDPOINT, LOCAL_TIMEOUT, local_client
 from briefing.models import Brief, RunRecord
 from briefing.pricing import cost_of
 from briefing.version import library_version
@@ -63,6 +75,7 @@ async def agenerate_brief(
     article: ArticleLike,
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+    local: str | os.PathLike[str] | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     max_retries: int = DEFAULT_MAX_RETRIES,
@@ -75,13 +88,35 @@ async def agenerate_brief(
 ) -> Brief:
     """Brief one article. `client` is an `openai.OpenAI` or `openai.AsyncOpenAI`, used as
     given with its own retries off in favour of ours; without one, OPENAI_API_KEY /
-    OPENAI_BASE_URL and BRIEFING_MODEL configure it. `cache` is a `BriefCache`."""
+    OPENAI_BASE_URL and BRIEFING_MODEL configure it. `local` is a GGUF model file instead:
+    llama.cpp's server is started on it for this article and stopped after (the `local`
+    extra), and the default timeout becomes 900 s an answer. `cache` is a `BriefCache`."""
     doc = as_article(article)
     options = Options(
         max_retries, transport_retries, temperature, max_tokens, timeout, max_article_tokens
     )
-    owned = client is None
+    if local is not None:
+        if client is not None:
+            raise ConfigurationError("pass client= or local=, not both")
+        resolve_mode(mode, LOCAL_ENDPOINT)  # a wrong mode is refused before the model loads
+        if timeout == DEFAULT_TIMEOUT:
+            options = dataclasses.replace(options, timeout=LOCAL_TIMEOUT)
+        async with local_client(local, [len(doc.text)], answer_tokens=max_tokens) as (served, name):
+            return await _brief(doc, served, model or name, mode, options, cache, owned=False)
     chosen = async_client_from_env() if client is None else client
+    return await _brief(doc, chosen, model, mode, options, cache, owned=client is None)
+
+
+async def _brief(
+    doc: Article,
+    chosen: openai.OpenAI | openai.AsyncOpenAI,
+    model: str | None,
+    mode: ModeName,
+    options: Options,
+    cache: BriefCache | None,
+    *,
+    owned: bool,
+) -> Brief:
     if not isinstance(chosen, openai.OpenAI | openai.AsyncOpenAI):
         raise ConfigurationError(
             f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(chosen).__name__}"
@@ -104,6 +139,7 @@ def generate_brief(
     article: ArticleLike,
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+    local: str | os.PathLike[str] | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     max_retries: int = DEFAULT_MAX_RETRIES,
@@ -119,6 +155,7 @@ def generate_brief(
         agenerate_brief(
             article,
             client=client,
+            local=local,
             model=model,
             mode=mode,
             max_retries=max_retries,
@@ -179,42 +216,21 @@ async def _extract(
 ) -> tuple[Parsed, int]:
     """The first answer read item by item (re-asked whole only when it cannot be read at
     all), then up to `max_retries` repair rounds for the items that failed."""
-    messages = article_messages(part)
-    body = request_body(messages, Extraction, settings, options)
-    parsed: Parsed | None = None
-    last: str | None = None
-    for attempt in range(options.max_retries + 1):
-        answer = await send(
-            endpoint,
-            body,
-            calls=calls,
-            settings=settings,
-            retries=options.transport_retries,
-            timeout=options.timeout,
-            pacing=pacing,
+    if settings.mode_name == "sections":
+        shown, sentences = numbered(part)
+        prefix = article_messages(shown, system="system-sections.j2")
+        answers = {}
+        for section in SECTIONS:
+            messages = section_messages(prefix, section)
+            answers[section.name] = await _readable(
+                messages, section_model(section), endpoint, settings, options, calls, pacing, notes
+            )
+        parsed = parse(merge(answers, sentences))
+    else:
+        data = await _readable(
+            article_messages(part), Extraction, endpoint, settings, options, calls, pacing, notes
         )
-        _refuse_unusable(answer, options, calls)
-        try:
-            parsed = parse(answer.text)
-            break
-        except Unusable as exc:
-            if answer.text == last or attempt == options.max_retries:
-                raise RetriesExhaustedError(
-                    f"the model's answer could not be read after {calls.attempts} attempt(s) "
-                    f"({exc}); try a stronger model, more re-asks (max_retries) or another mode",
-                    attempts=calls.attempts,
-                    last_output=calls.last_output,
-                    usage=calls.usage,
-                    errors=[str(exc)],
-                ) from None
-            last = answer.text
-            retry = [
-                *messages,
-                {"role": "assistant", "content": answer.text or ""},
-                {"role": "user", "content": render("reask.j2", problem=str(exc))},
-            ]
-            body = request_body(retry, Extraction, settings, options)
-    assert parsed is not None
+        parsed = parse(json.dumps(data, ensure_ascii=False))
     for p in parsed.items:
         if p.draft is not None:
             p.problems = item_problems(p.draft, whole)
@@ -254,6 +270,60 @@ async def _extract(
     return parsed, repairs
 
 
+async def _readable(
+    messages: list[Message],
+    response: type[BaseModel],
+    endpoint: Endpoint,
+    settings: Settings,
+    options: Options,
+    calls: Calls,
+    pacing: Pacing | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    """The JSON object of an answer to `messages`, re-asked while it cannot be read at all
+    (up to `max_retries` times, and not when the model repeats itself)."""
+    body = request_body(messages, response, settings, options)
+    last: str | None = None
+    for attempt in range(options.max_retries + 1):
+        answer = await send(
+            endpoint,
+            body,
+            calls=calls,
+            settings=settings,
+            retries=options.transport_retries,
+            timeout=options.timeout,
+            pacing=pacing,
+        )
+        _refuse_unusable(answer, options, calls)
+        try:
+            return json_object(answer.text)
+        except Unusable as exc:
+            kept = salvage(answer.text) if _cut(answer, options) else None
+            if kept is not None:
+                notes.append(
+                    "An answer was cut off at the length limit; the items it had finished "
+                    "are kept, the one it was writing is lost (raise max_tokens to keep it)."
+                )
+                return kept
+            if answer.text == last or attempt == options.max_retries:
+                raise RetriesExhaustedError(
+                    f"the model's answer could not be read after {calls.attempts} attempt(s) "
+                    f"({exc}); try a stronger model, more re-asks (max_retries) or another mode",
+                    attempts=calls.attempts,
+                    last_output=calls.last_output,
+                    usage=calls.usage,
+                    errors=[str(exc)],
+                ) from None
+            last = answer.text
+            retry = [
+                *messages,
+                {"role": "assistant", "content": answer.text or ""},
+                {"role": "user", "content": render("reask.j2", problem=str(exc))},
+            ]
+            body = request_body(retry, response, settings, options)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _refuse_unusable(answer: Any, options: Options, calls: Calls) -> None:
     """A refusal or an answer cut off at the length limit is not re-asked."""
     if answer.refusal:
@@ -264,22 +334,23 @@ def _refuse_unusable(answer: Any, options: Options, calls: Calls) -> None:
             last_output=answer.refusal,
             usage=calls.usage,
         )
+    if _cut(answer, options) and salvage(answer.text) is None:
+        raise OutputError(
+            "the model's output was cut off at its length limit (finish_reason=length) "
+            "before it finished any item; pass a larger max_tokens or use a model with a "
+            "larger output limit",
+            attempts=calls.attempts,
+            last_output=answer.text,
+            usage=calls.usage,
+        )
+
+
+def _cut(answer: Any, options: Options) -> bool:
     used = answer.usage.completion_tokens
-    cut = answer.finish_reason == "length" or (
-        options.max_tokens is not None and used >= options.max_tokens
+    return bool(
+        answer.finish_reason == "length"
+        or (options.max_tokens is not None and used >= options.max_tokens)
     )
-    if cut:
-        try:
-            parse(answer.text)
-        except Unusable:
-            raise OutputError(
-                "the model's output was cut off at its length limit (finish_reason=length); "
-                "pass a larger max_tokens "
-                "or use a model with a larger output limit",
-                attempts=calls.attempts,
-                last_output=answer.text,
-                usage=calls.usage,
-            ) from None
 
 
 def record(settings: Settings, calls: Calls, repairs: int, notes: list[str]) -> RunRecord:

@@ -128,3 +128,46 @@ def plain_errors(exc: ValidationError) -> list[str]:
         else:
             out.append(f"{where}: {error['msg']}")
     return out
+
+
+def salvage(raw: str | None) -> dict[str, Any] | None:
+    """The complete part of a JSON object cut off at the length limit: the object up to its
+    last complete value, closed. Items the model finished are kept; the one it was writing
+    when it was cut is not (there is nothing to check it against). None when nothing is whole.
+    """
+    text = raw or ""
+    start = text.find("{")
+    if start < 0:
+        return None
+    stack: list[str] = []
+    cut: tuple[int, str] | None = None  # end of the last complete value, and its closers
+    in_string = escaped = False
+    for i in range(start, len(text)):
+        char = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]":
+            if not stack:
+                break
+            stack.pop()
+            if not stack:
+                return json_object(text[start : i + 1])
+            if stack[-1] == "]":  # a whole item of a list
+                cut = (i + 1, "".join(reversed(stack)))
+    if cut is None:
+        return None
+    try:
+        value = json.loads(text[start : cut[0]] + cut[1])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

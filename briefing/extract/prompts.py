@@ -25,6 +25,9 @@ from briefing.extract.settings import Options, Settings
 from briefing.load.article import Article
 
 Message = dict[str, str]
+# One section's answer in sections mode, unless max_tokens says otherwise: a small model that
+# starts repeating itself is stopped there, and the items it finished are kept (parse.salvage).
+SECTION_TOKENS = 1024
 
 
 @cache
@@ -79,7 +82,7 @@ def _attribute(value: str) -> str:
     return " ".join(value.replace('"', "'").replace("<", "(").replace(">", ")").split())
 
 
-def article_messages(article: Article) -> list[Message]:
+def article_messages(article: Article, *, system: str = "system.j2") -> list[Message]:
     """The system and user messages for one article."""
     published = article.published.isoformat() if article.published else "unknown"
     text = re.sub(r"<(/?article)", "<\u200b\\1", article.text, flags=re.IGNORECASE)
@@ -91,24 +94,23 @@ def article_messages(article: Article) -> list[Message]:
         title=_attribute(article.title or ""),
         language=_attribute(article.language or "unknown"),
     )
-    return [{"role": "system", "content": render("system.j2")}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": render(system)}, {"role": "user", "content": user}]
 
 
 def request_body(
     messages: list[Message], response: type[BaseModel], settings: Settings, options: Options
 ) -> dict[str, Any]:
-    """The chat-completion body for `messages`, asking for `response` the way the mode does;
-    in JSON mode the schema is written into the system message, as compact JSON, and sent as
-    the `response_format` schema that local servers enforce."""
+    """The chat-completion body for `messages`, asking for `response` the way the mode does.
+    In JSON mode the schema is written into the system message, as compact JSON, and sent as
+    the `response_format` schema that local servers enforce; in sections mode it goes into the
+    last message, so that every section's request shares the article prefix."""
     schema = tool_schema(response)
     mode = settings.mode_name
-    if mode == "json":
+    if mode in ("json", "sections"):
         compact = json.dumps(schema["parameters"], separators=(",", ":"), ensure_ascii=False)
-        first, *rest = messages
-        messages = [
-            {**first, "content": first["content"] + "\n\n" + render("json.j2", schema=compact)},
-            *rest,
-        ]
+        at = 0 if mode == "json" else len(messages) - 1
+        asked = messages[at]["content"] + "\n\n" + render("json.j2", schema=compact)
+        messages = [*messages[:at], {**messages[at], "content": asked}, *messages[at + 1 :]]
     body: dict[str, Any] = {"model": settings.model, "messages": messages}
     if mode in ("tools", "tools_strict"):
         function = {**schema, "strict": True} if mode == "tools_strict" else schema
@@ -125,6 +127,10 @@ def request_body(
         body["response_format"] = {"type": "json_object", "schema": schema["parameters"]}
     if options.temperature is not None:
         body["temperature"] = options.temperature
+    elif mode == "sections":
+        body["temperature"] = 0  # a small model sampled gave another list on every run
     if options.max_tokens is not None:
         body["max_tokens"] = options.max_tokens
+    elif mode == "sections":
+        body["max_tokens"] = SECTION_TOKENS
     return body

@@ -22,11 +22,13 @@ DEFAULT_ARTICLE_TOKENS = 24_000
 ENV_KEY = "OPENAI_API_KEY"
 ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_MODEL = "BRIEFING_MODEL"
+ENV_MODE = "BRIEFING_MODE"
 OFFLINE_GUIDE = "docs/offline-models.md"
 
-ModeName = Literal["auto", "tools_strict", "tools", "json_schema", "json"]
+ModeName = Literal["auto", "tools_strict", "tools", "json_schema", "json", "sections"]
 MODES: tuple[ModeName, ...] = get_args(ModeName)
 OPENAI_HOSTS = ("api.openai.com",)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 Client = openai.OpenAI | openai.AsyncOpenAI
 
 
@@ -117,10 +119,21 @@ def endpoint_of(client: Client) -> str:
 
 
 def resolve_mode(mode: str, endpoint: str) -> ModeName:
-    """ "auto" is strict tools on OpenAI and JSON elsewhere (local servers vary in what they
-    enforce)."""
+    """ "auto" is strict tools on OpenAI; sections on a server on this machine, which is
+    most often a small model (see `briefing.extract.sections`); JSON elsewhere (servers vary
+    in what they enforce, and JSON with a schema is what most of them do). $BRIEFING_MODE,
+    when set, stands in for "auto"."""
+    if mode == "auto" and os.environ.get(ENV_MODE, "").strip():
+        mode = os.environ[ENV_MODE].strip()
+        if mode not in MODES:
+            raise ConfigurationError(
+                f"{ENV_MODE}={mode!r} is not a mode; choose one of {', '.join(MODES)}"
+            )
     if mode == "auto":
-        return "tools_strict" if urlsplit(endpoint).hostname in OPENAI_HOSTS else "json"
+        host = urlsplit(endpoint).hostname or ""
+        if host in OPENAI_HOSTS:
+            return "tools_strict"
+        return "sections" if host in LOOPBACK_HOSTS or host.startswith("127.") else "json"
     if mode not in MODES:
         raise ConfigurationError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     return mode

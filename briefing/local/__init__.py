@@ -1,0 +1,1 @@
+"""Local models: a llama.cpp server started and stopped by the library."""

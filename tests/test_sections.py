@@ -1,0 +1,110 @@
+"""Sections mode, the strategy for small local models: one request per section after a shared
+article prefix, evidence by sentence number, and cut answers that keep their finished items."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefing import Article, ConfigurationError, InputError, generate_brief
+from briefing.extract.sections import numbered, sentence_spans
+from briefing.extract.settings import resolve_mode
+from briefing.testing import FakeModel, Reply
+
+from .conftest import FIRST_SEED
+
+ARTICLE = Article(
+    text=(
+        "Iran and Russia signed a security pact in Moscow on Wednesday. The memorandum was "
+        'signed by Ahmad-Reza Radan and Viktor Zolotov.\n\nRadan said the visit "opens a new '
+        'chapter" for the two countries. Western states accused Iran of supplying drones.'
+    ),
+    published="2023-06-29",
+)
+SUMMARY = {"headline": "Iran and Russia sign a security pact", "bluf": "They signed it.",
+           "key_points": [{"text": "A pact was signed.", "evidence": ["1"]}]}  # fmt: skip
+AGREEMENTS = {"agreements": [{
+    "title": "security pact", "kind": "pact", "role": "reported", "parties": ["Iran", "Russia"],
+    "signatories": ["Ahmad-Reza Radan", "Viktor Zolotov"], "status": "signed",
+    "date": {"text": "on Wednesday", "tense": "past"}, "place": "Moscow",
+    "subjects": ["security"], "evidence": ["[1]", "sentence 2"]}]}  # fmt: skip
+OFFICIALS = {"officials": [
+    {"name": "Ahmad-Reza Radan", "title": None, "affiliation": None, "country": "Iran",
+     "other_names": ["Radan"], "evidence": [2, 3]},
+    {"name": "Viktor Zolotov", "title": None, "affiliation": None, "country": "Russia",
+     "other_names": [], "evidence": ["[17]"]}]}  # fmt: skip
+CLAIMS = {"claims": [{"claimant": "Western states", "statement": "Iran supplied drones.",
+                      "target": "Iran", "kind": "accusation", "how": "accused",
+                      "reporting_source": None,
+                      "evidence": ["[4] Western states accused Iran"]}]}  # fmt: skip
+
+
+def test_the_sentences_are_numbered_and_numbers_become_the_article_text() -> None:
+    shown, sentences = numbered(ARTICLE)
+    assert sentences[1] == "The memorandum was signed by Ahmad-Reza Radan and Viktor Zolotov."
+    assert shown.text.startswith("[1] Iran and Russia") and "\n\n[3] Radan said" in shown.text
+    assert len(sentences) == 4
+    fake = FakeModel([SUMMARY, AGREEMENTS, OFFICIALS, CLAIMS])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
+    assert len(fake.requests) == 4
+    [pact] = brief.agreements
+    assert [e.quote for e in pact.evidence] == sentences[:2]
+    radan = next(o for o in brief.officials if o.name == "Ahmad-Reza Radan")
+    assert [e.quote for e in radan.evidence] == sentences[1:3]
+    assert brief.claims[0].evidence[0].quote == "Western states accused Iran"
+    for e in (e for item in brief.evidenced() for e in item.evidence):
+        assert ARTICLE.text[e.start : e.end] == e.quote
+    # [17] numbers no sentence: Zolotov is not rendered, and the reason is recorded
+    assert "Viktor Zolotov" not in [o.name for o in brief.officials]
+    [dropped] = [u for u in brief.record.unverified if u.kind == "official"]
+    assert dropped.proposed["name"] == "Viktor Zolotov"
+
+
+def test_every_section_request_shares_the_article_prefix() -> None:
+    fake = FakeModel([SUMMARY, AGREEMENTS, OFFICIALS, CLAIMS])
+    generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
+    prefixes = {json.dumps(r["messages"][:2]) for r in fake.requests}
+    assert len(prefixes) == 1
+    fields = ("key_points", "agreements", "officials", "claims")
+    for request, field in zip(fake.requests, fields, strict=True):
+        assert request["messages"][-1]["content"].startswith("From the article above, give only")
+        schema = request["response_format"]["schema"]
+        assert field in schema["properties"] and field in request["messages"][-1]["content"]
+        assert request["temperature"] == 0 and request["max_tokens"] == 1024
+
+
+def test_an_answer_cut_at_the_length_limit_keeps_the_items_it_finished() -> None:
+    cut = json.dumps(OFFICIALS)[:-60]  # inside Zolotov's entry
+    assert "Viktor" in cut
+    fake = FakeModel([SUMMARY, AGREEMENTS, Reply(cut, finish_reason="length"), CLAIMS])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
+    assert [o.name for o in brief.officials] == ["Ahmad-Reza Radan"]
+    assert any("cut off at the length limit" in n for n in brief.record.notes)
+
+
+def test_auto_picks_sections_for_a_server_on_this_machine() -> None:
+    assert resolve_mode("auto", "http://127.0.0.1:8080") == "sections"
+    assert resolve_mode("auto", "http://localhost:11434") == "sections"
+    assert resolve_mode("auto", "https://api.openai.com") == "tools_strict"
+    assert resolve_mode("auto", "https://llm.example.org") == "json"
+
+
+def test_sentences_split_on_ends_not_on_abbreviations_in_names() -> None:
+    text = 'He said "no." Then he left! Was it 2023? Yes.\nA new line'
+    parts = [text[s:e] for s, e in sentence_spans(text)]
+    assert parts == ['He said "no."', "Then he left!", "Was it 2023?", "Yes.", "A new line"]
+
+
+def test_a_local_model_is_checked_before_it_is_loaded(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        generate_brief(FIRST_SEED, local=tmp_path / "missing.gguf")
+    not_gguf = tmp_path / "model.gguf"
+    not_gguf.write_bytes(b"not a model")
+    with pytest.raises(InputError, match="not a GGUF file"):
+        generate_brief(FIRST_SEED, local=not_gguf)
+    with pytest.raises(ConfigurationError, match="unknown mode"):
+        generate_brief(FIRST_SEED, local=not_gguf, mode="fast")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="not both"):
+        generate_brief(FIRST_SEED, local=not_gguf, client=FakeModel().client())
