@@ -85,3 +85,13 @@ def test_caution_when_items_were_dropped(
     markdown = brief.to_markdown()
     assert "**Caution:** 1 item(s)" in markdown
     assert markdown.index("**Caution:**") < markdown.index("## Key points")
+
+
+def test_headline_and_bottom_line_are_marked_as_the_models_words(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    brief = generate_brief(first_article, client=FakeModel([first_payload]).client())
+    marker = "Headline and bottom line are the model's words"
+    markdown = brief.to_markdown()
+    assert marker in markdown and markdown.index(marker) < markdown.index("## Key points")
+    assert marker in brief.to_html()

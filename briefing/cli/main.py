@@ -8,6 +8,7 @@ Exit codes: 0 every article briefed; 1 the model or endpoint failed for some art
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -195,11 +196,15 @@ def _doctor(options: argparse.Namespace) -> int:
     print(f"cache     {store.folder} ({entries} briefs)")
     folders = [str(d) for d in cassette_dirs() if d.is_dir()]
     print(f"cassettes {', '.join(folders) or 'none found'}")
+    local = importlib.util.find_spec("llama_cpp") is not None
+    print(f"local     llama.cpp server {'installed' if local else 'not installed'} (--local)")
     if not endpoint:
         print(
-            f"next: no model endpoint. Set {ENV_KEY} for OpenAI; or point {ENV_BASE_URL} at a "
-            f"local OpenAI-compatible server (see {OFFLINE_GUIDE}); or brief a seed offline: "
-            "briefing seeds/000_b6e8438b54aa0c6d.txt"
+            f"next: no model endpoint. Set {ENV_KEY} for OpenAI; or brief with a local model, "
+            "briefing --local MODEL.gguf FILE"
+            + ("" if local else " (after: bash scripts/llama-server install)")
+            + f", or point {ENV_BASE_URL} at a local server (see {OFFLINE_GUIDE}); or brief a "
+            "seed offline: briefing seeds/000_b6e8438b54aa0c6d.txt"
         )
     elif not price:
         print(f"next: no price for {model}: add briefing.PRICES[{model!r}] to use max_cost")

@@ -49,7 +49,7 @@ from briefing.extract.settings import (
     settings_for,
 )
 from briefing.ground.assemble import assemble
-from briefing.ground.rules import item_problems
+from briefing.ground.rules import item_problems, without_unsupported
 from briefing.load.article import Article, as_article
 from briefing.local.server import LOCAL_ENDPOINT, LOCAL_TIMEOUT, local_client
 from briefing.models import Brief, RunRecord
@@ -234,6 +234,8 @@ async def _extract(
     for p in parsed.items:
         if p.draft is not None:
             p.problems = item_problems(p.draft, whole)
+    if settings.mode_name == "sections":
+        _drop_unsupported_fields(parsed, whole)  # a small model's repair seldom finds them
     repairs = 0
     previous: str | None = None
     while repairs < options.max_retries:
@@ -267,7 +269,21 @@ async def _extract(
             if p.draft is not None and not p.withdrawn:
                 p.problems = item_problems(p.draft, whole)
         parsed.items = [fixed.get(p.ref, p) for p in parsed.items]
+    _drop_unsupported_fields(parsed, whole)
     return parsed, repairs
+
+
+def _drop_unsupported_fields(parsed: Parsed, whole: str) -> None:
+    """Items whose quotes ground but some secondary field does not lose that field, not the
+    item; the ledger says what was taken out."""
+    for p in parsed.items:
+        if p.draft is None or p.withdrawn:
+            continue
+        stripped = without_unsupported(p.draft, p.problems)
+        if stripped is not None:
+            p.draft, reasons = stripped
+            p.fixed += reasons
+            p.problems = item_problems(p.draft, whole)
 
 
 async def _readable(

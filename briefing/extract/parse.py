@@ -32,6 +32,7 @@ class Proposed:
     problems: list[str] = field(default_factory=list)
     repaired: bool = False
     withdrawn: bool = False
+    fixed: list[str] = field(default_factory=list)  # what code took out, and why
 
 
 @dataclass

@@ -74,9 +74,9 @@ class Options:
 def no_endpoint_message() -> str:
     return (
         f"no model endpoint configured. Three ways on: set {ENV_KEY} (OpenAI) or pass "
-        f"client=...; point {ENV_BASE_URL} at a local OpenAI-compatible server (llama.cpp, "
-        f"Ollama: see {OFFLINE_GUIDE}); or replay a recorded cassette (replay_brief, or the "
-        "command line with no key set)"
+        f"client=...; a local model: local='MODEL.gguf' (--local on the command line) or "
+        f"{ENV_BASE_URL} pointing at a server such as Ollama (see {OFFLINE_GUIDE}); or replay "
+        "a recorded cassette (replay_brief, or the command line with no key set)"
     )
 
 

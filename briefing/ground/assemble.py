@@ -132,7 +132,8 @@ def assemble(
                         kind=p.kind,
                         ref=p.ref,
                         label=label(p),
-                        fate="repaired" if p.repaired else "kept",
+                        fate="repaired" if p.repaired or p.fixed else "kept",
+                        reason="; ".join(p.fixed) or None,
                     )
                 )
     order = {p.ref: n for n, p in enumerate(proposed)}

@@ -16,6 +16,14 @@ TITLE_WORDS = {
 }  # fmt: skip
 
 
+BODY_WORDS = {
+    "ministry", "government", "council", "agency", "department", "office", "committee",
+    "commission", "parliament", "assembly", "army", "forces", "guard", "police", "embassy",
+    "bank", "union", "organization", "organisation", "republic", "kingdom", "federation",
+    "nations", "states", "court", "party", "command", "administration", "authority",
+}  # fmt: skip
+
+
 def item_problems(item: Draft, article: str) -> list[str]:
     """The problems of one evidenced item, each a sentence that says how to fix it."""
     found: list[str] = []
@@ -64,6 +72,21 @@ def _agreement_problems(item: AgreementDraft, article: str) -> list[str]:
     return found
 
 
+def _is_a_body(item: OfficialDraft, words: list[str]) -> bool:
+    own = {(item.country or "").casefold(), (item.affiliation or "").casefold()} - {""}
+    return item.name.strip().casefold() in own or any(w in BODY_WORDS for w in words)
+
+
+def _names_them(quote: str, item: OfficialDraft) -> bool:
+    """Whether a quote names the person: a form of the name, or a word of it (a surname)."""
+    forms = [item.name, *item.other_names]
+    words = [w for f in forms for w in f.replace("-", " ").split() if len(w) > 2]
+    lowered = {w.strip(".,").casefold() for w in words} - TITLE_WORDS
+    return any(mentioned(f, quote) for f in forms if f.strip()) or any(
+        mentioned(w, quote) for w in lowered
+    )
+
+
 def _place_mentioned(place: str, article: str) -> bool:
     """A place is the article's words, or built from them ("Lancaster House, London")."""
     parts = [p.strip() for p in place.split(",") if p.strip()]
@@ -79,12 +102,49 @@ def _official_problems(item: OfficialDraft, article: str) -> list[str]:
     words = [w.strip(".,").casefold() for w in item.name.split()]
     if words and all(w in TITLE_WORDS or not w for w in words):
         found.append(f"name: {item.name!r} is a title, not a name; give the person's name")
+    elif _is_a_body(item, words):
+        found.append(
+            f"name: {item.name!r} is a state or a body, not a person; withdraw it (it belongs "
+            "in an affiliation, a party or a claimant)"
+        )
+    elif words and not any(_names_them(q, item) for q in item.evidence if q.strip()):
+        found.append(
+            f"evidence: no quote names {item.name}; quote a passage of the article that does"
+        )
     found += [
         f"other_names[{i}]: {name!r} is not in the article; list only forms the article uses"
         for i, name in enumerate(item.other_names)
         if not mentioned(name, article)
     ]
     return found
+
+
+SECONDARY = ("date.text:", "signatories[", "place:", "other_names[")
+
+
+def without_unsupported(item: Draft, problems: list[str]) -> tuple[Draft, list[str]] | None:
+    """When the only problems are fields the article does not support (a date it does not
+    word, a signatory or other name it does not name, a place it does not give), the item
+    without those fields, and what was taken out; the item itself still stands on its quotes.
+    None when any other problem remains."""
+    if not problems or not all(p.startswith(SECONDARY) for p in problems):
+        return None
+    removed = [p.split(":", 1)[0] for p in problems]
+    update: dict[str, object] = {}
+    if isinstance(item, AgreementDraft):
+        if any(r == "date.text" for r in removed):
+            update["date"] = None
+        if any(r == "place" for r in removed):
+            update["place"] = None
+        bad = {int(r[12:-1]) for r in removed if r.startswith("signatories[")}
+        update["signatories"] = [n for i, n in enumerate(item.signatories) if i not in bad]
+    if isinstance(item, OfficialDraft):
+        bad = {int(r[12:-1]) for r in removed if r.startswith("other_names[")}
+        update["other_names"] = [n for i, n in enumerate(item.other_names) if i not in bad]
+    reason = "removed what the article does not support: " + "; ".join(
+        p.split(";")[0] for p in problems
+    )
+    return item.model_copy(update=update), [reason]
 
 
 def spans(quotes: list[str], article: str) -> list[tuple[int, int]]:
