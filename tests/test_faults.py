@@ -289,7 +289,7 @@ def test_refusal_is_an_output_error_quoting_the_refusal(
         generate_brief(first_article, client=client(fault_server), max_retries=2)
     assert not isinstance(info.value, RetriesExhaustedError)
     assert REFUSAL in str(info.value) and info.value.last_output == REFUSAL
-    assert fault_server.count <= 3  # today a refusal is re-asked like bad output
+    assert fault_server.count == 1  # a refusal is final: not re-asked
 
 
 # --- grounding faults: never an ungrounded item in a briefing ----------------------------------

@@ -57,3 +57,17 @@ def test_a_rejected_request_form_is_a_configuration_error(first_article: Article
     with pytest.raises(ConfigurationError, match="rejected the request"):
         generate_brief(first_article, client=fake.client(base_url=OLLAMA), mode="json")
     assert len(fake.requests) == 1
+
+
+def test_llama_cpp_pythons_500_for_json_schema_is_refused_at_once(first_article: Article) -> None:
+    """llama-cpp-python answers mode json_schema with HTTP 500 and a validation message naming
+    the field: permanent, so one request and an error saying which mode to use."""
+    body = '{"error": {"message": "Input should be \'text\' or \'json_object\'"}}'
+    fake = FakeModel([HTTPFailure(500, body=body)] * 5)
+    with pytest.raises(ConfigurationError, match="pass mode='json'"):
+        generate_brief(
+            first_article,
+            client=fake.client(base_url="http://127.0.0.1:8765/v1"),
+            mode="json_schema",
+        )
+    assert len(fake.requests) == 1
