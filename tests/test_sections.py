@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import Article, ConfigurationError, InputError, generate_brief
+from briefing import Article, ConfigurationError, InputError, OutputError, generate_brief
 from briefing.extract.sections import numbered, sentence_spans
 from briefing.extract.settings import resolve_mode
 from briefing.testing import FakeModel, Reply
@@ -136,3 +136,13 @@ def test_a_body_or_an_official_whose_quotes_do_not_name_them_is_not_rendered() -
     assert "not a person" in reasons["Russian National Guard"]
     assert "not a person" in reasons["Iran"]
     assert "no quote names Viktor Zolotov" in reasons["Viktor Zolotov"]
+
+
+def test_a_section_that_cannot_be_read_leaves_the_others_standing() -> None:
+    fake = FakeModel([SUMMARY, AGREEMENTS, "not json", "still not json", CLAIMS])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=1)
+    assert brief.agreements and brief.claims and brief.officials == []
+    assert any("officials section's answer could not be read" in n for n in brief.record.notes)
+    nothing = FakeModel(["no", "no", "no", "no"])
+    with pytest.raises(OutputError, match="could not be read"):
+        generate_brief(ARTICLE, client=nothing.client(), mode="sections", max_retries=0)

@@ -220,11 +220,22 @@ async def _extract(
         shown, sentences = numbered(part)
         prefix = article_messages(shown, system="system-sections.j2")
         answers = {}
+        failed: list[OutputError] = []
         for section in SECTIONS:
             messages = section_messages(prefix, section)
-            answers[section.name] = await _readable(
-                messages, section_model(section), endpoint, settings, options, calls, pacing, notes
-            )
+            try:
+                answers[section.name] = await _readable(
+                    messages, section_model(section), endpoint, settings, options, calls,
+                    pacing, notes,
+                )  # fmt: skip
+            except OutputError as exc:  # the other sections' items still stand
+                failed.append(exc)
+                notes.append(
+                    f"The {section.name.lower()} section's answer could not be read "
+                    f"({first_line(str(exc))}); that section is empty here."
+                )
+        if len(failed) == len(SECTIONS):
+            raise failed[0]
         parsed = parse(merge(answers, sentences))
     else:
         data = await _readable(
