@@ -76,6 +76,7 @@ def main() -> None:
     p.add_argument("--gold", type=Path, default=ROOT / "gold" / "seeds", help="gold folder")
     p.add_argument("--articles", type=int, help="only the first N gold articles")
     p.add_argument("--mode", default="auto", help="briefing mode (default auto: sections)")
+    p.add_argument("--out", type=Path, help="also write each Brief as JSON into this folder")
     args = p.parse_args()
     model = args.model or joined_qwen()
     loaded = [(f.stem, *load_gold(f)) for f in gold_files(args.gold)][: args.articles]
@@ -103,6 +104,9 @@ def main() -> None:
             except BriefingError as exc:
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
             seconds = time.monotonic() - t0
+            if brief is not None and args.out is not None:
+                args.out.mkdir(parents=True, exist_ok=True)
+                (args.out / f"{name}.json").write_text(brief.to_json(indent=2))
             if brief is not None:
                 proposed = len(brief.record.items)
                 score = score_article(name, gold, brief, proposed)
