@@ -11,7 +11,7 @@ import pytest
 from briefing import Article, ConfigurationError, InputError, OutputError, generate_brief
 from briefing.extract.sections import numbered, sentence_spans
 from briefing.extract.settings import resolve_mode
-from briefing.testing import FakeModel, Reply
+from briefing.testing import FakeModel, HTTPFailure, Reply
 
 from .conftest import FIRST_SEED
 
@@ -146,3 +146,14 @@ def test_a_section_that_cannot_be_read_leaves_the_others_standing() -> None:
     nothing = FakeModel(["no", "no", "no", "no"])
     with pytest.raises(OutputError, match="could not be read"):
         generate_brief(ARTICLE, client=nothing.client(), mode="sections", max_retries=0)
+
+
+def test_a_repair_that_does_not_fit_the_context_leaves_the_brief_standing() -> None:
+    too_long = HTTPFailure(
+        400, body='{"error": {"message": "This model\'s maximum context length is 6144 tokens"}}'
+    )
+    fake = FakeModel([SUMMARY, AGREEMENTS, OFFICIALS, CLAIMS, too_long])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=1)
+    assert brief.agreements and [o.name for o in brief.officials] == ["Ahmad-Reza Radan"]
+    assert any("A repair request failed" in n for n in brief.record.notes)
+    assert [u.proposed["name"] for u in brief.record.unverified] == ["Viktor Zolotov"]

@@ -22,7 +22,13 @@ import openai
 from pydantic import BaseModel
 
 from briefing.batch.cache import BriefCache
-from briefing.errors import ConfigurationError, ModelError, OutputError, RetriesExhaustedError
+from briefing.errors import (
+    ConfigurationError,
+    InputError,
+    ModelError,
+    OutputError,
+    RetriesExhaustedError,
+)
 from briefing.extract.call import Calls, ClientEndpoint, Endpoint, Pacing, first_line, send
 from briefing.extract.chunk import split_article
 from briefing.extract.parse import Parsed, Proposed, Unusable, json_object, parse, salvage
@@ -265,7 +271,7 @@ async def _extract(
                 timeout=options.timeout,
                 pacing=pacing,
             )
-        except ModelError as exc:
+        except (ModelError, InputError) as exc:  # InputError: the repair did not fit the context
             notes.append(
                 f"A repair request failed ({first_line(str(exc))}); the items it was "
                 "to fix are listed as unverified."
