@@ -29,7 +29,7 @@ from briefing.errors import (
     OutputError,
     RetriesExhaustedError,
 )
-from briefing.extract.call import Calls, ClientEndpoint, Endpoint, Pacing, first_line, send
+from briefing.extract.call import Answer, Calls, ClientEndpoint, Endpoint, Pacing, first_line, send
 from briefing.extract.chunk import split_article
 from briefing.extract.parse import Parsed, Proposed, Unusable, json_object, parse, salvage
 from briefing.extract.prompts import (
@@ -262,15 +262,7 @@ async def _extract(
         repair = repair_model(frozenset(p.kind for p in failing))
         body = request_body(repair_messages(failing, whole), repair, settings, options)
         try:
-            answer = await send(
-                endpoint,
-                body,
-                calls=calls,
-                settings=settings,
-                retries=options.transport_retries,
-                timeout=options.timeout,
-                pacing=pacing,
-            )
+            answer = await _ask(endpoint, body, settings, options, calls, pacing)
         except (ModelError, InputError) as exc:  # InputError: the repair did not fit the context
             notes.append(
                 f"A repair request failed ({first_line(str(exc))}); the items it was "
@@ -318,21 +310,13 @@ async def _readable(
     body = request_body(messages, response, settings, options)
     last: str | None = None
     for attempt in range(options.max_retries + 1):
-        answer = await send(
-            endpoint,
-            body,
-            calls=calls,
-            settings=settings,
-            retries=options.transport_retries,
-            timeout=options.timeout,
-            pacing=pacing,
-        )
-        _refuse_unusable(answer, options, calls)
+        answer = await _ask(endpoint, body, settings, options, calls, pacing)
+        _refuse(answer, calls)
         try:
             return json_object(answer.text)
         except Unusable as exc:
-            kept = salvage(answer.text) if _cut(answer, options) else None
-            if kept is not None:
+            if _cut(answer, options):  # not re-asked: the same limit would cut it again
+                kept = _salvaged(answer, calls)
                 notes.append(
                     "An answer was cut off at the length limit; the items it had finished "
                     "are kept, the one it was writing is lost (raise max_tokens to keep it)."
@@ -357,8 +341,27 @@ async def _readable(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _refuse_unusable(answer: Any, options: Options, calls: Calls) -> None:
-    """A refusal or an answer cut off at the length limit is not re-asked."""
+async def _ask(
+    endpoint: Endpoint,
+    body: dict[str, Any],
+    settings: Settings,
+    options: Options,
+    calls: Calls,
+    pacing: Pacing | None,
+) -> Answer:
+    return await send(
+        endpoint,
+        body,
+        calls=calls,
+        settings=settings,
+        retries=options.transport_retries,
+        timeout=options.timeout,
+        pacing=pacing,
+    )
+
+
+def _refuse(answer: Any, calls: Calls) -> None:
+    """A refusal is final, not re-asked."""
     if answer.refusal:
         raise OutputError(
             f"the model refused to answer: {first_line(answer.refusal)}; check the article is "
@@ -367,7 +370,12 @@ def _refuse_unusable(answer: Any, options: Options, calls: Calls) -> None:
             last_output=answer.refusal,
             usage=calls.usage,
         )
-    if _cut(answer, options) and salvage(answer.text) is None:
+
+
+def _salvaged(answer: Any, calls: Calls) -> dict[str, Any]:
+    """The finished part of an answer cut at the length limit, or the error saying so."""
+    kept = salvage(answer.text)
+    if kept is None:
         raise OutputError(
             "the model's output was cut off at its length limit (finish_reason=length) "
             "before it finished any item; pass a larger max_tokens or use a model with a "
@@ -376,6 +384,7 @@ def _refuse_unusable(answer: Any, options: Options, calls: Calls) -> None:
             last_output=answer.text,
             usage=calls.usage,
         )
+    return kept
 
 
 def _cut(answer: Any, options: Options) -> bool:
