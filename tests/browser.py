@@ -73,12 +73,14 @@ def load_page(
     screenshot: Path | None = None,
     eval_js: str | None = None,
     color_scheme: Literal["light", "dark"] = "light",
+    width: int = VIEWPORT["width"],
 ) -> tuple[PageReport, Any]:
     """Open `html_path` in headless Chromium and wait for its load event.
 
     Then, in order: evaluate `eval_js` (a JS expression or function source, as for Playwright's
     `page.evaluate`; a returned promise is awaited), snapshot the DOM and title, and write a
-    full-page PNG to `screenshot` if asked. Returns the report and the eval_js result (or None).
+    full-page PNG to `screenshot` if asked. `width` sets the viewport's (390 is a phone).
+    Returns the report and the eval_js result (or None).
     """
     from playwright.sync_api import sync_playwright
 
@@ -119,7 +121,7 @@ def load_page(
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
+            viewport={"width": width, "height": VIEWPORT["height"]},
             service_workers="block",
             color_scheme=color_scheme,
         )
@@ -140,3 +142,55 @@ def load_page(
         finally:
             context.close()
     return report, result
+
+
+# Layout and legibility, measured in the page: the document must not scroll sideways, and every
+# element with its own text must reach WCAG's 4.5:1 against the background painted behind it
+# (the nearest ancestor with an opaque background, the canvas if none).
+LEGIBILITY = """() => {
+  const rgba = (c) => {
+    const v = c.match(/[\\d.]+/g).map(Number);
+    return v.length > 3 ? v : [...v, 1];
+  };
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const canvas = () => {
+    for (const el of [document.body, document.documentElement]) {
+      const bg = rgba(getComputedStyle(el).backgroundColor);
+      if (bg[3] > 0) return bg;
+    }
+    return matchMedia('(prefers-color-scheme: dark)').matches &&
+      getComputedStyle(document.documentElement).colorScheme.includes('dark')
+      ? [18, 18, 18, 1] : [255, 255, 255, 1];
+  };
+  const behind = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const bg = rgba(getComputedStyle(e).backgroundColor);
+      if (bg[3] >= 0.5) return bg;
+    }
+    return canvas();
+  };
+  const worst = [];
+  let checked = 0;
+  for (const el of document.body.querySelectorAll('*')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || el.closest('svg')) continue;
+    checked++;
+    const [fg, bg] = [lum(rgba(style.color)), lum(behind(el))];
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 4.5) worst.push({tag: el.tagName, cls: el.className && String(el.className),
+      text: el.textContent.trim().slice(0, 40), ratio: Math.round(ratio * 100) / 100,
+      color: style.color, bg: String(behind(el))});
+  }
+  const doc = document.documentElement;
+  const wide = [...document.body.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.right > doc.clientWidth + 1 && !e.closest('.scroll');
+  }).slice(0, 5).map(e => e.tagName + '.' + e.className);
+  return {scrollWidth: doc.scrollWidth, viewport: window.innerWidth, checked,
+          low: worst.slice(0, 10), lowCount: worst.length, wide,
+          canvas: String(canvas())};
+}"""

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from briefing.digest.model import ArticleRef, Changes, ClaimEntry, Digest
-from briefing.render.page import _md
+from briefing.render.page import escape_markdown as _md
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;

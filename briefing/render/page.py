@@ -29,7 +29,7 @@ def _oneline(value: str) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
-def _md(value: object) -> str:
+def escape_markdown(value: object) -> str:
     """Escape text from the article or the model so it renders as text: no links, images,
     HTML or emphasis smuggled into a notebook through a quote or a name."""
     return _MD_SPECIAL.sub(r"\\\1", _oneline(str(value)))
@@ -38,13 +38,13 @@ def _md(value: object) -> str:
 def _quotes(evidence: list[Evidence], indent: int) -> str:
     """Evidence as separate Markdown block quotes nested under a list item."""
     pad = " " * indent
-    return "\n\n".join(f"{pad}> \u201c{_md(e.quote)}\u201d" for e in evidence)
+    return "\n\n".join(f"{pad}> \u201c{escape_markdown(e.quote)}\u201d" for e in evidence)
 
 
 def _when(date: DateValue) -> str:
     if date.value:
-        return f"{date.value} (\u201c{_md(date.text)}\u201d)"
-    return f"\u201c{_md(date.text)}\u201d (not resolved)"
+        return f"{date.value} (\u201c{escape_markdown(date.text)}\u201d)"
+    return f"\u201c{escape_markdown(date.text)}\u201d (not resolved)"
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -65,7 +65,12 @@ def _environment(folder: str | None, flavour: Literal["md", "html"]) -> jinja2.E
         lstrip_blocks=True,
     )
     env.filters.update(
-        label=_label, oneline=_oneline, when=_when, quotes=_quotes, safe_url=_safe_url, md=_md
+        label=_label,
+        oneline=_oneline,
+        when=_when,
+        quotes=_quotes,
+        safe_url=_safe_url,
+        md=escape_markdown,
     )
     return env
 
