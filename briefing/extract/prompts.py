@@ -15,6 +15,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import instructor
 import jinja2
@@ -82,6 +83,77 @@ def _attribute(value: str) -> str:
     return " ".join(value.replace('"', "'").replace("<", "(").replace(">", ")").split())
 
 
+# Words kept lower case inside a title derived from an address, unless first.
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "vs",
+        "via",
+        "over",
+        "upon",
+    ]
+)
+_FILE_SUFFIX = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.IGNORECASE)
+
+
+def title_from_url(url: str | None) -> str | None:
+    """A title read from a page address whose last path segment is a slug of words
+    (`.../statement-by-president-biden-on-5g-agreement/` -> "Statement by President Biden on
+    5G Agreement"): statement pages often name their author only there. None when the address
+    has no such slug (an id, a date, a single word)."""
+    if not url:
+        return None
+    path = urlsplit(url.strip()).path
+    segments = [s for s in unquote(path).split("/") if s]
+    if not segments:
+        return None
+    words = [w for w in re.split(r"[-_+\s]+", _FILE_SUFFIX.sub("", segments[-1])) if w]
+    alphabetic = [w for w in words if re.search(r"[^\W\d_]", w)]
+    if len(alphabetic) < 3 or len(alphabetic) < len(words) / 2:
+        return None
+    out = []
+    for i, word in enumerate(words):
+        if re.search(r"\d", word) and re.search(r"[^\W\d_]", word) and len(word) <= 4:
+            out.append(word.upper())
+        elif i and word.lower() in _SMALL_WORDS:
+            out.append(word.lower())
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out)
+
+
+def authorship(article: Article) -> dict[str, str]:
+    """What the source says about who wrote the article, as request attributes: the title,
+    the byline and the address, and a title read from the address when there is no title.
+    The model attributes first-person text to the author these name."""
+    title = article.title or ""
+    author = getattr(article, "author", None)
+    shown = {"title": _attribute(title)}
+    if isinstance(author, str) and author.strip():
+        shown["author"] = _attribute(author)
+    if article.url:
+        shown["url"] = _attribute(article.url)
+        derived = None if title.strip() else title_from_url(article.url)
+        if derived:
+            shown["title_from_url"] = _attribute(derived)
+    return shown
+
+
 def article_messages(article: Article, *, system: str = "system.j2") -> list[Message]:
     """The system and user messages for one article."""
     published = article.published.isoformat() if article.published else "unknown"
@@ -91,7 +163,7 @@ def article_messages(article: Article, *, system: str = "system.j2") -> list[Mes
         text=text,
         published=published,
         source=_attribute(article.source or "unknown"),
-        title=_attribute(article.title or ""),
+        authorship=authorship(article),
         language=_attribute(article.language or "unknown"),
     )
     return [{"role": "system", "content": render(system)}, {"role": "user", "content": user}]

@@ -22,6 +22,9 @@ AgreementKind = Literal[
     "deal",
     "ceasefire",
     "joint_statement",
+    "declaration",
+    "framework",
+    "letter_of_intent",
     "contract",
     "other",
 ]
@@ -29,6 +32,7 @@ AgreementStatus = Literal[
     "proposed",
     "under_negotiation",
     "agreed",
+    "issued",
     "signed",
     "ratified",
     "in_force",
@@ -54,6 +58,7 @@ ClaimKind = Literal[
     "praise",
     "apology",
     "condolence",
+    "claim_of_responsibility",
     "other",
 ]
 Tense = Literal["past", "future", "unknown"]
@@ -72,10 +77,11 @@ class DateMention(Draft):
 
 
 class AgreementDraft(Draft):
-    """An agreement, memorandum, treaty, pact, deal, ceasefire or joint statement."""
+    """An agreement, memorandum, treaty, pact, deal, ceasefire, framework, declaration, letter
+    of intent or joint statement, reported or only mentioned."""
 
     title: str = Field(description="Its name as the article gives it, else a short description.")
-    kind: AgreementKind
+    kind: AgreementKind = Field(description="What the article calls it; other if none fits.")
     role: AgreementRole = Field(
         description=(
             "reported: news about it; background: only mentioned; document: the article "
@@ -84,25 +90,30 @@ class AgreementDraft(Draft):
     )
     parties: list[str] = Field(
         description=(
-            "The states, bodies or companies party to it, as specific as the article allows; "
-            "a counterpart the article leaves vague is written as the article words it."
+            "The states, bodies or companies party to it, as the article names them (a vague "
+            "counterpart as the article words it); empty when the article names none."
         )
     )
     signatories: list[str] = Field(description="Names of people who signed it; may be empty.")
     status: AgreementStatus = Field(
         description=(
-            "As of the article. in_force when the article says so or shows it applied; "
-            "unknown if not said."
+            "As of the article. agreed: reached, brokered or announced as concluded; issued: "
+            "a joint statement or declaration published, not signed; in_force: said to be in "
+            "force or shown applied; unknown if not said."
         )
     )
-    date: DateMention | None = Field(description="When it reached that status.")
+    date: DateMention | None = Field(
+        description="When it reached that status, as the article words it; null if it does not."
+    )
     place: str | None = Field(description="Where it was signed or concluded, in article words.")
     subjects: list[str] = Field(description="Subject areas, as short noun phrases.")
     evidence: list[str]  # the rules are the system prompt's
 
 
 class OfficialDraft(Draft):
-    """A named person acting in an official, political or organisational role."""
+    """A person the article names who acts for a state, body, party or company in the events
+    it reports. Not officials: journalists, commentators, analysts, people named only as former
+    office-holders or in history, and unnamed people."""
 
     name: str = Field(
         description="The person's fullest name as the article spells it, without titles."
@@ -124,15 +135,18 @@ class ClaimDraft(Draft):
 
     claimant: str = Field(
         description=(
-            "Who makes it: a person's full name, else the body or country. For a text written "
-            "in the first person, its author as the source names it."
+            "Who makes it: a person's full name, else the body or country, else the speaker as "
+            "the article words it; several joint speakers joined with 'and'. First-person text "
+            "is its author's, as the title, byline or address names them."
         )
     )
     statement: str = Field(
         description="What they claim, as one neutral sentence attributed to them."
     )
     target: str | None = Field(description="Whom or what it is about.")
-    kind: ClaimKind
+    kind: ClaimKind = Field(
+        description="claim_of_responsibility: claiming an act such as an attack as one's own."
+    )
     how: str | None = Field(description="How it was made, in the article's words.")
     reporting_source: str | None = Field(description="The outlet the article credits.")
     evidence: list[str]  # the rules are the system prompt's
@@ -153,7 +167,12 @@ class Extraction(Draft):
     key_points: list[KeyPointDraft] = Field(description="Three to six, most important first.")
     agreements: list[AgreementDraft]
     officials: list[OfficialDraft] = Field(description="One entry per person.")
-    claims: list[ClaimDraft] = Field(description="One entry per distinct statement.")
+    claims: list[ClaimDraft] = Field(
+        description=(
+            "One entry per claimant and distinct proposition; a restatement is another "
+            "evidence quote of the same entry."
+        )
+    )
 
 
 DRAFTS: dict[ItemKind, type[Draft]] = {
