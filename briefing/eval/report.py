@@ -5,11 +5,51 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
+from briefing.errors import ConfigurationError
 from briefing.eval.run import KINDS, ArticleResult, Evaluation
 from briefing.eval.score import Counts
+from briefing.replay.cassettes import provenance
+
+REPLAYED = "replayed from "
+
+
+def _origin(prov: dict[str, Any]) -> str:
+    if prov.get("kind") == "recorded":
+        day = str(prov.get("created") or "")[:10] or "an unknown date"
+        return f"recorded from {prov.get('model')} at {prov.get('endpoint')} on {day}"
+    return f"authored by hand (standing for {prov.get('model')}; not a model's answers)"
+
+
+def answers_line(evaluation: Evaluation) -> str:
+    """Where the scored answers came from, first thing a reader sees: a score of hand-written
+    answers measures the pipeline and the gold, not a model."""
+    if not evaluation.source.startswith(REPLAYED):
+        models = Counter(
+            f"{r.brief.record.model} at {r.brief.record.endpoint} on "
+            f"{r.brief.record.created.date().isoformat()}"
+            for r in evaluation.results
+            if r.brief is not None
+        )
+        said = "; ".join(f"{n} from {m}" for m, n in models.items()) or "none received"
+        return f"Answers: live, {said}"
+    folder = Path(evaluation.source.removeprefix(REPLAYED))
+    origins: Counter[str] = Counter()
+    for result in evaluation.results:
+        try:
+            origins[_origin(provenance(folder / f"{result.name}.yaml"))] += 1
+        except ConfigurationError:
+            origins["no readable cassette"] += 1
+    total = len(evaluation.results)
+    if len(origins) == 1:
+        [(origin, _)] = origins.items()
+        return f"Answers: all {total} {origin}, replayed from {folder}"
+    mixed = "; ".join(f"{n} of {total} {origin}" for origin, n in origins.most_common())
+    return f"Answers: mixed: {mixed}; replayed from {folder}"
 
 
 def _row(name: str, c: Counts) -> list[str]:
@@ -49,7 +89,7 @@ def cost_line(evaluation: Evaluation) -> str:
 def table(evaluation: Evaluation, *, rich_output: bool) -> str:
     """The summary as text: a rich table on a terminal, plain aligned columns otherwise."""
     header = ["items", "precision", "recall", "F1", "matched/pred/gold"]
-    lines = [f"{len(evaluation.results)} articles, {evaluation.source}"]
+    lines = [answers_line(evaluation), f"{len(evaluation.results)} articles, {evaluation.source}"]
     if rich_output:
         from rich.console import Console
         from rich.table import Table
@@ -94,6 +134,7 @@ def to_json(evaluation: Evaluation) -> str:
             )  # fmt: skip
         articles.append(entry)
     data = {
+        "answers": answers_line(evaluation),
         "source": evaluation.source,
         "mean_f1": evaluation.f1,
         **{k: counts(evaluation.totals[k]) for k in KINDS},
@@ -110,11 +151,16 @@ def to_json(evaluation: Evaluation) -> str:
 
 STYLE = """
 :root { color-scheme: light dark; --bg: #fff; --fg: #1b1b1b; --gold: #fde68a; --pred: #bfdbfe;
-  --both: #bbf7d0; --miss: #b91c1c; --line: #ddd; }
+  --both: #bbf7d0; --miss: #b91c1c; --line: #ddd; --link: #1a56b8; }
 @media (prefers-color-scheme: dark) { :root { --bg: #161616; --fg: #e8e8e8; --gold: #6b5310;
-  --pred: #1e3a8a; --both: #14532d; --miss: #f87171; --line: #444; } }
+  --pred: #1e3a8a; --both: #14532d; --miss: #f87171; --line: #444; --link: #8ab4f8; } }
+html { background: var(--bg); }
 body { background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, sans-serif;
-  max-width: 72rem; margin: 2rem auto; padding: 0 1rem; }
+  max-width: 72rem; margin: 2rem auto; padding: 0 1rem; overflow-wrap: break-word; }
+a { color: var(--link); }
+.answers { border-left: 4px solid var(--miss); padding: .4rem .8rem; font-weight: 600; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.pairs { width: 100%; table-layout: fixed; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 td, th { border: 1px solid var(--line); padding: .2rem .5rem; text-align: left;
   vertical-align: top; }
@@ -138,6 +184,16 @@ def _marked(text: str, gold: list[tuple[int, int]], pred: list[tuple[int, int]])
     return "".join(out)
 
 
+def _item_label(item: Any) -> str:
+    """Who or what an item is: an agreement's title, an official's name with the title
+    (two presidents must not both read "President"), a claim's claimant and statement."""
+    if hasattr(item, "claimant"):
+        return f"{item.claimant}: {item.statement}"
+    if hasattr(item, "name"):
+        return f"{item.name} ({item.title})" if item.title else str(item.name)
+    return str(item.title)
+
+
 def _article_section(r: ArticleResult) -> str:
     e = html.escape
     parts = [f'<section id="{e(r.name)}"><h2>{e(r.name)}</h2>']
@@ -150,32 +206,22 @@ def _article_section(r: ArticleResult) -> str:
         pred_items = getattr(r.brief, kind) if r.brief else []
         matched = dict(r.score.matches.get(kind, [])) if r.score else {}
         matched_pred = set(matched.values())
-        parts.append(f"<h3>{kind}</h3><table><tr><th>gold</th><th>predicted</th></tr>")
+        parts.append(
+            f'<h3>{kind}</h3><table class="pairs"><tr><th>gold</th><th>predicted</th></tr>'
+        )
         for i, g in enumerate(gold_items):
             gold_spans += [(s.start, s.end) for s in g.spans]
-            label = (
-                getattr(g, "title", None)
-                or getattr(g, "name", None)
-                or (f"{g.claimant}: {g.statement}")
-            )
+            label = _item_label(g)
             if i in matched:
                 p = pred_items[matched[i]]
-                plabel = (
-                    getattr(p, "title", None)
-                    or getattr(p, "name", None)
-                    or (f"{p.claimant}: {p.statement}")
-                )
+                plabel = _item_label(p)
                 parts.append(f"<tr><td>{e(label)}</td><td>{e(plabel)}</td></tr>")
             else:
                 parts.append(f'<tr><td>{e(label)}</td><td class="miss">missed</td></tr>')
         for j, p in enumerate(pred_items):
             pred_spans += [(ev.start, ev.end) for ev in p.evidence]
             if j not in matched_pred:
-                plabel = (
-                    getattr(p, "title", None)
-                    or getattr(p, "name", None)
-                    or (f"{p.claimant}: {p.statement}")
-                )
+                plabel = _item_label(p)
                 parts.append(f'<tr><td class="miss">false alarm</td><td>{e(plabel)}</td></tr>')
         parts.append("</table>")
     if r.brief is not None and r.brief.record.unverified:
@@ -207,10 +253,10 @@ def to_html(evaluation: Evaluation) -> str:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>briefing eval</title><style>{STYLE}</style></head><body>"
-        f"<h1>briefing eval</h1><p>{e(str(len(evaluation.results)))} articles, "
-        f"{e(evaluation.source)}</p>"
-        "<table><tr><th>items</th><th>precision</th><th>recall</th><th>F1</th>"
-        f"<th>matched/pred/gold</th></tr>{summary}</table>"
+        f'<h1>briefing eval</h1><p class="answers">{e(answers_line(evaluation))}</p>'
+        f"<p>{e(str(len(evaluation.results)))} articles, {e(evaluation.source)}</p>"
+        '<div class="scroll"><table><tr><th>items</th><th>precision</th><th>recall</th>'
+        f"<th>F1</th><th>matched/pred/gold</th></tr>{summary}</table></div>"
         f"<p>{e(fidelity_line(evaluation))}</p><p>{e(cost_line(evaluation))}</p>"
         f"<ul>{index}</ul>"
         + "".join(_article_section(r) for r in evaluation.results)
