@@ -18,8 +18,7 @@ The request id is the article file's stem, plus `.partN` when a long article is 
 `.repairN` for a repair request. Usage:
 
   scripts/reanswer.py capture corpus/dev --out /tmp/reanswer/requests
-  scripts/reanswer.py author --requests /tmp/reanswer/requests \\
-      --answers /tmp/reanswer/answers --cassettes cassettes/dev
+  scripts/reanswer.py author --requests /tmp/reanswer/requests --answers /tmp/reanswer/answers
 """
 
 from __future__ import annotations
@@ -183,7 +182,16 @@ def provenance_block(
     }
 
 
-def author(requests_dir: Path, answers: Path, cassettes: Path, *, model: str) -> int:
+def cassette_folder(article_file: Path) -> Path:
+    """Where the project replays an article from: seeds/x -> cassettes/, corpus/dev/x ->
+    cassettes/dev/ (any corpus/<folder>/x -> cassettes/<folder>/)."""
+    parts = article_file.parts
+    if "corpus" in parts and parts.index("corpus") + 2 < len(parts):
+        return Path("cassettes", *parts[parts.index("corpus") + 1 : -1])
+    return Path("cassettes")
+
+
+def author(requests_dir: Path, answers: Path, cassettes: Path | None, *, model: str) -> int:
     by_article: dict[str, list[dict[str, Any]]] = {}
     for path in sorted(requests_dir.glob("*.request.json")):
         record = read_json(path)
@@ -200,7 +208,7 @@ def author(requests_dir: Path, answers: Path, cassettes: Path, *, model: str) ->
             print(f"{article_file}: captured for another prompt; capture again", file=sys.stderr)
             failed += 1
             continue
-        out = cassettes / f"{Path(article_file).stem}.yaml"
+        out = (cassettes or cassette_folder(Path(article_file))) / f"{Path(article_file).stem}.yaml"
         try:
             brief = author_one(Path(article_file), records, answers, requests_dir, out, model=model)
         except NewRequest as exc:
@@ -223,7 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     aut = sub.add_parser("author", help="write authored cassettes from answer files")
     aut.add_argument("--requests", type=Path, default=Path("/tmp/reanswer/requests"))
     aut.add_argument("--answers", type=Path, default=Path("/tmp/reanswer/answers"))
-    aut.add_argument("--cassettes", type=Path, default=Path("cassettes/dev"))
+    aut.add_argument(
+        "--cassettes",
+        type=Path,
+        help="one folder for all (default: seeds -> cassettes/, corpus/dev -> cassettes/dev/)",
+    )
     aut.add_argument("--model", default=DEFAULT_MODEL)
     options = parser.parse_args(argv)
     if options.command == "capture":
