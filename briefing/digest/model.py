@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from briefing.models import Brief
 
 if TYPE_CHECKING:
-    from briefing.digest.build import Source
+    from briefing.digest.inputs import Source
 
 EntityKind = Literal["person", "agreement"]
 
@@ -203,14 +203,16 @@ class Digest(_Model):
     # building -----------------------------------------------------------------------------
     def add(self, briefs: Source) -> Digest:
         """This digest with more briefings: the same as building from all of them at once."""
-        from briefing.digest.build import build, collect
+        from briefing.digest.build import build
+        from briefing.digest.inputs import collect
 
         return build([*self.briefs, *collect(briefs)], self.overrides)
 
     def split(self, entity_id: str, apart: Iterable[str]) -> Digest:
         """Undo a merge: the mentions in `apart` (mention ids, or names/titles) are kept apart
         from the rest of `entity_id`; recorded as `never_merge` overrides."""
-        from briefing.digest.build import build, split_overrides
+        from briefing.digest.build import build
+        from briefing.digest.overrides import split_overrides
 
         return build(self.briefs, split_overrides(self, entity_id, list(apart)))
 
@@ -226,7 +228,7 @@ class Digest(_Model):
 
     def changes(self, previous: Digest) -> Changes:
         """What is new since `previous`: articles, people, agreements, statuses, claims."""
-        from briefing.digest.build import changes
+        from briefing.digest.changes import changes
 
         return changes(previous, self)
 
@@ -240,7 +242,7 @@ class Digest(_Model):
 
     def person(self, name: str) -> Person:
         """The person one of whose names is `name` (compared folded)."""
-        from briefing.ground.people import fold_name
+        from briefing.ground.names import fold_name
 
         folded = fold_name(name)
         for person in self.people:
