@@ -3,12 +3,17 @@
     BriefingError
     ├── UserError                  the caller can fix it
     │   ├── InputError             the article (text, file, metadata) cannot be briefed as given
-    │   └── ConfigurationError     no usable client, model, endpoint or option; names the setting
+    │   ├── ConfigurationError     no usable client, model, endpoint or option; names the setting
+    │   └── StorageError           a file the batch needs (its log) is locked, read-only or full
     ├── ModelError                 the model or its endpoint failed
     │   ├── TransportError         the endpoint kept failing after backoff (429, 5xx, timeouts)
     │   └── OutputError            the output could not be used (cut off, refused, unreadable)
     │       └── RetriesExhaustedError   every re-ask still failed
-    └── BudgetExceededError        a batch's cost or token budget was reached before this article
+    ├── BudgetExceededError        a batch's cost or token budget was reached before this article
+    └── UnexpectedError            anything else that went wrong with one article; the original
+                                   exception is its __cause__
+
+Warnings (a cache that cannot be written, log lines that cannot be read) are `BriefingWarning`s.
 
 Errors from the model carry what was spent (`attempts`, `last_output`, `usage`), so a failed run
 can still be accounted for.
@@ -17,6 +22,8 @@ can still be accounted for.
 from __future__ import annotations
 
 from typing import Any
+
+from briefing.redact import redact
 
 
 class BriefingError(Exception):
@@ -32,7 +39,19 @@ class InputError(UserError, ValueError):
 
 
 class ConfigurationError(UserError):
-    """No usable client, model, endpoint or option; the message names the setting to change."""
+    """No usable client, model, endpoint or option; the message names the setting to change.
+
+    `batch_wide` marks a refusal that no other article of the batch would escape (a rejected
+    key, a model the endpoint does not have): a batch stops sending after the first."""
+
+    def __init__(self, message: str, *, batch_wide: bool = False) -> None:
+        super().__init__(message)
+        self.batch_wide = batch_wide
+
+
+class StorageError(UserError):
+    """A file the batch needs cannot be used: its log is locked by another process, or cannot
+    be written (read-only, full disk)."""
 
 
 class ModelError(BriefingError):
@@ -73,6 +92,24 @@ class RetriesExhaustedError(OutputError):
 
 class BudgetExceededError(BriefingError):
     """The batch's cost or token budget was reached before this article was started."""
+
+
+class UnexpectedError(BriefingError):
+    """Something no other error describes stopped one article (a bug, a fault of the machine);
+    the original exception is kept as `__cause__`, and the batch goes on."""
+
+    @classmethod
+    def wrap(cls, exc: BaseException) -> UnexpectedError:
+        text = redact(str(exc)).strip()
+        detail = text.splitlines()[0][:200] if text else ""
+        error = cls(f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__)
+        error.__cause__ = exc
+        return error
+
+
+class BriefingWarning(UserWarning):
+    """Something the user should know that costs nothing yet (the cache turned off, log lines
+    skipped)."""
 
 
 def by_name(name: str) -> type[BriefingError]:

@@ -4,6 +4,10 @@ The key covers everything that changes the answer: the article's text and metada
 the structured-output mode, the prompt version (which digests the prompts and the response
 schema), the library's version (a fix to grounding or merging changes the answer too) and the
 Brief's own schema.
+
+A cache is a convenience, never a risk: an entry that cannot be read or written (a read-only
+or full disk, a folder where a file should be) turns the cache off for the rest of the run
+with one `BriefingWarning`, and an entry that does not match its article is a miss.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
+import warnings
 from functools import cache
 from pathlib import Path
 
+from briefing.errors import BriefingWarning
 from briefing.extract.prompts import prompt_version
 from briefing.extract.settings import Settings
 from briefing.load.article import Article
@@ -42,6 +49,7 @@ class BriefCache:
 
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self.folder = Path(folder) if folder is not None else default_cache_dir()
+        self.off: str | None = None  # why the cache turned itself off, if it did
 
     def key(self, article: Article, settings: Settings) -> str:
         material = {
@@ -57,24 +65,62 @@ class BriefCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Brief | None:
+    def get(self, key: str, article: Article | None = None) -> Brief | None:
+        """The Brief stored under `key`; with `article`, only if it is that article's (every
+        quote where its span says)."""
+        if self.off:
+            return None
         path = self._path(key)
         try:
-            brief = Brief.from_json(path.read_bytes())
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            self._turn_off(f"{path} cannot be read ({_why(exc)})")
+            return None
+        try:
+            brief = Brief.from_json(data)
         except ValueError:
-            path.unlink(missing_ok=True)  # a torn or outdated entry is a miss, not an error
+            self._discard(path)  # a torn or outdated entry is a miss, not an error
+            return None
+        if article is not None and not _belongs(brief, article):
+            self._discard(path)
             return None
         record = brief.record.model_copy(update={"from_cache": True})
         return brief.model_copy(update={"record": record})
 
     def put(self, key: str, brief: Brief) -> None:
+        """Store `brief`; a disk that refuses turns the cache off, it never raises."""
+        if self.off:
+            return
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(brief.to_json(indent=None), encoding="utf-8")
-        os.replace(partial, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, partial = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{key[:8]}.", suffix=".partial"
+            )
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(brief.to_json(indent=None))
+                os.replace(partial, path)
+            except BaseException:
+                Path(partial).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            self._turn_off(f"{path} cannot be written ({_why(exc)})")
+
+    def _turn_off(self, why: str) -> None:
+        if not self.off:
+            self.off = why
+            warnings.warn(
+                f"the cache is off for the rest of this run: {why}", BriefingWarning, stacklevel=3
+            )
+
+    def _discard(self, path: Path) -> None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            self._turn_off(f"{path} cannot be removed ({_why(exc)})")
 
     def clear(self) -> int:
         """Remove every cached Brief; returns how many there were."""
@@ -83,3 +129,17 @@ class BriefCache:
             path.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def _belongs(brief: Brief, article: Article) -> bool:
+    if brief.article.text != article.text:
+        return False
+    return all(
+        article.text[e.start : e.end] == e.quote
+        for item in brief.evidenced()
+        for e in item.evidence
+    )
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__

@@ -20,12 +20,13 @@ from briefing.errors import (
     ModelError,
     TransportError,
 )
-from briefing.extract.call import redact, transient
+from briefing.extract.call import transient
 from briefing.extract.chunk import split_article
 from briefing.extract.core import ArticleLike, generate_brief
 from briefing.extract.settings import ENV_KEY, ModeName
 from briefing.load.article import Article, as_article
 from briefing.models import Brief
+from briefing.redact import redact
 from briefing.replay.envelope import Reply, completion_envelope
 
 BATCH_ENDPOINT: Final = "/v1/chat/completions"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import json
-import re
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +39,7 @@ from briefing.errors import (
 )
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL, Settings
 from briefing.models import Usage
+from briefing.redact import redact, remember
 
 MAX_RETRY_AFTER = 60.0
 
@@ -103,6 +104,7 @@ class ClientEndpoint:
     """An `openai.OpenAI` or `openai.AsyncOpenAI` as an Endpoint (its own retries off)."""
 
     def __init__(self, client: openai.OpenAI | openai.AsyncOpenAI) -> None:
+        remember(client.api_key)
         self.client = client.with_options(max_retries=0)
         self.base_url = str(client.base_url)
 
@@ -185,14 +187,15 @@ async def send(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         hinted = retry_after(exc)
-        if pacing is not None:  # a failed or refused request costs nothing
-            headers = exc.response.headers if isinstance(exc, openai.APIStatusError) else {}
-            pacing.observe(headers, charged, 0)
-            if hinted is not None and isinstance(exc, openai.RateLimitError):
-                pacing.slow_down(hinted)
-        if hinted is not None:
-            return min(hinted, MAX_RETRY_AFTER)
-        return float(wait_random_exponential(multiplier=0.5, max=20)(state))
+        pause = (
+            min(hinted, MAX_RETRY_AFTER)
+            if hinted is not None
+            else float(wait_random_exponential(multiplier=0.5, max=20)(state))
+        )
+        if pacing is not None and isinstance(exc, openai.RateLimitError):
+            # The whole batch waits, hinted or not: a 429 storm is the server's, not one request's.
+            pacing.slow_down(pause)
+        return pause
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(retries + 1),
@@ -211,15 +214,27 @@ async def send(
                     with anyio.fail_after(timeout):
                         answer = await endpoint(body, timeout)
                 except TimeoutError:
+                    failed(pacing, None, charged)
                     raise openai.APITimeoutError(
                         request=httpx2.Request("POST", str(getattr(endpoint, "base_url", "")))
                     ) from None
+                except BaseException as exc:
+                    failed(pacing, exc, charged)
+                    raise
                 if pacing is not None:
                     pacing.observe(answer.headers, charged, answer.usage.total_tokens)
     except (openai.APIError, NotACompletion) as exc:
         raise endpoint_error(exc, calls, settings) from None
     calls.answers.append(answer)
     return answer
+
+
+def failed(pacing: Pacing | None, exc: BaseException | None, charged: int) -> None:
+    """Any outcome but an answer (a refusal, a fault, a cancellation) refunds the request and
+    tells the limiter, so no other request waits on a signal that will never come."""
+    if pacing is not None:
+        headers = exc.response.headers if isinstance(exc, openai.APIStatusError) else {}
+        pacing.observe(headers, charged, 0)
 
 
 def estimate_request_tokens(body: dict[str, Any]) -> int:
@@ -253,17 +268,19 @@ def retry_after(exc: BaseException | None) -> float | None:
     headers = exc.response.headers
     try:
         if "retry-after-ms" in headers:
-            return max(float(headers["retry-after-ms"]) / 1000, 0.0)
-        if "retry-after" in headers:
+            seconds = float(headers["retry-after-ms"]) / 1000
+        elif "retry-after" in headers:
             value = headers["retry-after"]
             try:
-                return max(float(value), 0.0)
+                seconds = float(value)
             except ValueError:
                 when = email.utils.parsedate_to_datetime(value)
-                return max(when.timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
+                seconds = when.timestamp() - time.time()
+        else:
+            return None
+    except (TypeError, ValueError, OverflowError):
         return None
-    return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None  # "nan", "inf": no hint
 
 
 def endpoint_error(
@@ -280,12 +297,14 @@ def endpoint_error(
         )
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return ConfigurationError(
-            f"{where} rejected the credentials (HTTP {exc.status_code}); check {ENV_KEY}"
+            f"{where} rejected the credentials (HTTP {exc.status_code}); check {ENV_KEY}",
+            batch_wide=True,
         )
     if isinstance(exc, openai.NotFoundError):
         return ConfigurationError(
             f"{where} has no model {settings.model!r} or no chat completions endpoint (HTTP 404);"
-            f" check the model name ({ENV_MODEL}) and the base URL"
+            f" check the model name ({ENV_MODEL}) and the base URL",
+            batch_wide=True,
         )
     message = redact(first_line(exc.message))
     if isinstance(exc, openai.BadRequestError) and _too_long(exc):
@@ -322,14 +341,6 @@ def endpoint_error(
 def _too_long(exc: openai.BadRequestError) -> bool:
     text = f"{exc.code} {exc.message}".lower()
     return "context_length" in text or "maximum context length" in text or "too long" in text
-
-
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_*-]{8,}|Bearer\s+\S+|key[=:]\s*\S{8,})", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Servers echo credentials in error text; never pass them on."""
-    return _SECRET.sub("[redacted]", text)
 
 
 def first_line(text: str) -> str:

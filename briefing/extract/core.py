@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import anyio
@@ -60,21 +59,11 @@ from briefing.load.article import Article, as_article
 from briefing.local.server import LOCAL_ENDPOINT, LOCAL_TIMEOUT, local_client
 from briefing.models import Brief, RunRecord
 from briefing.pricing import cost_of
+from briefing.sync import run_sync
 from briefing.version import library_version
 
 ArticleLike = Article | str | os.PathLike[str]
 T = TypeVar("T")
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from synchronous code, in a notebook too (where a loop
-    is already running): on an event loop of its own, in a portal thread."""
-
-    async def main() -> T:
-        return await coroutine
-
-    with anyio.from_thread.start_blocking_portal() as portal:
-        return portal.call(main)
 
 
 async def agenerate_brief(
@@ -130,7 +119,7 @@ async def _brief(
     settings = settings_for(chosen, model, mode)
     try:
         key = cache.key(doc, settings) if cache is not None else None
-        if cache is not None and key and (hit := cache.get(key)):
+        if cache is not None and key and (hit := cache.get(key, doc)):
             return hit
         brief = await brief_article(doc, ClientEndpoint(chosen), settings, options)
         if cache is not None and key:
