@@ -12,8 +12,10 @@ repairs as every other mode.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -93,8 +95,49 @@ def numbered(article: Article) -> tuple[Article, list[str]]:
     return article.model_copy(update={"text": "".join(out)}), [article.text[s:e] for s, e in spans]
 
 
+@dataclass(frozen=True)
+class SectionStarted:
+    """A section's request is about to be sent: which one of how many, for which article."""
+
+    name: str
+    number: int
+    total: int
+    article: str  # the article's title, or its first words
+
+
+_listeners: list[Callable[[SectionStarted], None]] = []
+
+
+@contextlib.contextmanager
+def section_progress(listener: Callable[[SectionStarted], None]) -> Iterator[None]:
+    """Call `listener` as each section starts, while the block runs (the command line prints
+    it: a small model takes minutes per article, and silence looks like a hang)."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+def _article_label(prefix: list[Message]) -> str:
+    shown = prefix[-1]["content"] if prefix else ""
+    tag = re.search(r"<article\s[^>]*>", shown)
+    title = re.search(r'\btitle="([^"]*)"', tag.group()) if tag else None
+    if title and title.group(1).strip():
+        return title.group(1).strip()
+    body = shown[tag.end() :] if tag else shown
+    return " ".join(re.sub(r"\[\d+\]\s*|<[^>]*>", " ", body).split()[:8])
+
+
 def section_messages(prefix: list[Message], section: Section) -> list[Message]:
-    """The shared prefix (system message, numbered article) and one short request."""
+    """The shared prefix (system message, numbered article) and one short request; listeners
+    of `section_progress` hear that it starts."""
+    if _listeners:
+        event = SectionStarted(
+            section.name, SECTIONS.index(section) + 1, len(SECTIONS), _article_label(prefix)
+        )
+        for listener in list(_listeners):
+            listener(event)
     return [*prefix, {"role": "user", "content": render("section.j2", asks=section.asks)}]
 
 

@@ -1,9 +1,12 @@
-"""A llama.cpp server of the library's own, for `local="MODEL.gguf"` and `briefing --local`.
+"""A llama.cpp server of the library's own, for `local=...` and `briefing --local`.
 
 A child process (`python -m llama_cpp.server`, from the `local` extra) on a free port of
-127.0.0.1, with every core and a context sized to the articles, stopped when the run ends. A
-child rather than in-process: the model's threads, memory and any crash stay out of the
-caller's process, and the pipeline talks to it as to any OpenAI-compatible endpoint.
+127.0.0.1, with threads chosen for the machine and a context sized to the articles, stopped when
+the run ends. A child rather than in-process: the model's threads, memory and any crash stay out
+of the caller's process, and the pipeline talks to it as to any OpenAI-compatible endpoint.
+`local_session` is the entry point: it resolves what `local` names (the default model, a file,
+hf:REPO/FILE.gguf), starts the server and yields a client whose answers are streamed under an
+allowance that scales with each request (see `briefing.local.stream`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,15 +22,23 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
 import anyio.to_thread
+import httpx2
 import openai
 
-from briefing.errors import ConfigurationError, InputError
+from briefing.errors import ConfigurationError
+from briefing.local.models import LocalModel, ResolvedModel, check_model_file, resolve_local
+from briefing.local.stream import AllowanceTransport, AnswerProgress
+
+__all__ = [
+    "LocalServer", "LocalSession", "Threads", "check_model_file", "choose_threads",
+    "context_for", "local_client", "local_server", "local_session",
+]  # fmt: skip
 
 INSTALL_HINT = (
     "install llama-cpp-python's server: `bash scripts/llama-server install` in a clone (builds "
@@ -41,6 +53,22 @@ PROMPT_TOKENS = 2500  # the system prompt, the schema and a section request, wit
 ANSWER_TOKENS = 2048
 
 
+ENV_THREADS = "BRIEFING_LOCAL_THREADS"
+ENV_BATCH_THREADS = "BRIEFING_LOCAL_BATCH_THREADS"
+ENV_KEEP_LOG = "BRIEFING_LOCAL_KEEP_LOG"
+
+
+@dataclass(frozen=True)
+class Threads:
+    """CPU threads for writing tokens (decode) and for reading the prompt (batched work)."""
+
+    decode: int
+    prompt: int
+
+    def __str__(self) -> str:
+        return f"{self.decode} writing, {self.prompt} reading the prompt"
+
+
 @dataclass(frozen=True)
 class LocalServer:
     """A running server: where it answers, under which model name, and its settings."""
@@ -48,8 +76,50 @@ class LocalServer:
     base_url: str
     model: str
     n_ctx: int
-    threads: int
+    threads: Threads
     log: Path
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, which containers narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_decode_threads(cpus: int) -> int:
+    """Token-by-token decoding is mostly thread synchronisation for a small model: on a shared
+    2-core machine one thread wrote SmolLM2-135M several times faster than two (see
+    docs/offline-models.md). Half the CPUs (about the physical cores) from 4 up."""
+    return 1 if cpus <= 3 else cpus // 2
+
+
+def _env_threads(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"{name}={raw!r}: give a whole number of threads, 1 or more")
+    return int(raw)
+
+
+def choose_threads(
+    threads: int | None = None, batch_threads: int | None = None, *, cpus: int | None = None
+) -> Threads:
+    """Threads for the server: the arguments, else BRIEFING_LOCAL_THREADS /
+    BRIEFING_LOCAL_BATCH_THREADS, else chosen for this machine's CPUs."""
+    cpus = cpus or usable_cpus()
+    for name, value in (("threads", threads), ("batch_threads", batch_threads)):
+        if value is not None and value < 1:
+            raise ConfigurationError(f"{name} must be 1 or more, not {value}")
+    decode = threads or _env_threads(ENV_THREADS) or default_decode_threads(cpus)
+    prompt = batch_threads or _env_threads(ENV_BATCH_THREADS) or cpus
+    return Threads(decode, prompt)
+
+
+def keep_log_default() -> bool:
+    return os.environ.get(ENV_KEEP_LOG, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def context_for(sizes: list[int], answer_tokens: int | None = None) -> int:
@@ -59,16 +129,6 @@ def context_for(sizes: list[int], answer_tokens: int | None = None) -> int:
     longest = max(sizes, default=0)
     wanted = longest // 3 + PROMPT_TOKENS + (answer_tokens or ANSWER_TOKENS)
     return max(MIN_CONTEXT, min(MAX_CONTEXT, -(-wanted // 1024) * 1024))
-
-
-def check_model_file(model: str | os.PathLike[str]) -> Path:
-    path = Path(model).expanduser()
-    if not path.is_file():
-        raise InputError(f"local model {str(model)!r}: no such file")
-    with path.open("rb") as f:
-        if f.read(4) != b"GGUF":
-            raise InputError(f"local model {str(path)!r} is not a GGUF file (llama.cpp's format)")
-    return path
 
 
 def _free_port() -> int:
@@ -93,45 +153,60 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
+def server_command(path: Path, alias: str, port: int, n_ctx: int, threads: Threads) -> list[str]:
+    """The command line of llama-cpp-python's server (the seam tests replace)."""
+    return [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", alias,
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
+        "--n_threads", str(threads.decode), "--n_threads_batch", str(threads.prompt),
+    ]  # fmt: skip
+
+
 @contextlib.contextmanager
 def local_server(
     model: str | os.PathLike[str],
     *,
     n_ctx: int = 8192,
-    threads: int | None = None,
+    threads: int | Threads | None = None,
     wait_seconds: float = 300.0,
+    keep_log: bool | None = None,
+    alias: str | None = None,
 ) -> Iterator[LocalServer]:
-    """Start llama.cpp's server on `model`, yield it once it answers, stop it afterwards."""
+    """Start llama.cpp's server on the GGUF file `model`, yield it once it answers, stop it
+    afterwards. Its log is in a temporary folder removed on exit, unless `keep_log` (or
+    BRIEFING_LOCAL_KEEP_LOG=1) keeps it, or the server failed (the error names the log)."""
     path = check_model_file(model)
     if importlib.util.find_spec("llama_cpp") is None:
-        raise ConfigurationError(f"local=... needs llama.cpp: {INSTALL_HINT}")
-    cores = threads or os.cpu_count() or 1
+        raise ConfigurationError(f"a local model needs llama.cpp: {INSTALL_HINT}")
+    chosen = threads if isinstance(threads, Threads) else choose_threads(threads)
+    keep = keep_log_default() if keep_log is None else keep_log
     port = _free_port()
-    alias = path.name.removesuffix(".gguf")
+    name = alias or path.name.removesuffix(".gguf")
     base_url = f"http://127.0.0.1:{port}/v1"
-    log = Path(tempfile.mkdtemp(prefix="briefing-llama-")) / "server.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", alias,
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
-        "--n_threads", str(cores), "--n_threads_batch", str(cores),
-    ]  # fmt: skip
+    folder = Path(tempfile.mkdtemp(prefix="briefing-llama-"))
+    log = folder / "server.log"
+    failed = False
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            server_command(path, name, port, n_ctx, chosen), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + wait_seconds
         while not _answers(base_url):
             if process.poll() is not None:
+                failed = True
                 raise ConfigurationError(
                     f"llama.cpp's server stopped while loading {path.name} (exit "
                     f"{process.returncode}); its log {log} ends:\n{_tail(log)}"
                 )
             if time.monotonic() > deadline:
+                failed = True
                 raise ConfigurationError(
                     f"llama.cpp's server did not answer within {wait_seconds:.0f} s of loading "
                     f"{path.name}; its log {log} ends:\n{_tail(log)}"
                 )
             time.sleep(0.25)
-        yield LocalServer(base_url, alias, n_ctx, cores, log)
+        yield LocalServer(base_url, name, n_ctx, chosen, log)
     finally:
         process.terminate()
         try:
@@ -139,22 +214,81 @@ def local_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if not (keep or failed):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class LocalSession:
+    """What a batch needs from a local model: a client of its server and the model's name."""
+
+    client: openai.AsyncOpenAI
+    model: str
+    server: LocalServer
+    resolved: ResolvedModel
+
+
+Notice = Callable[[str], None]
+
+
+@contextlib.asynccontextmanager
+async def local_session(
+    local: LocalModel,
+    sizes: list[int],
+    *,
+    answer_tokens: int | None = None,
+    threads: int | None = None,
+    batch_threads: int | None = None,
+    keep_log: bool | None = None,
+    say: Notice | None = None,
+    on_answer: Callable[[AnswerProgress], None] | None = None,
+) -> AsyncIterator[LocalSession]:
+    """A local model served for the length of a run over articles of `sizes` (characters):
+    `local` is True / "default" (the default model), "hf:OWNER/REPO/FILE.gguf" or a GGUF path.
+    `say` hears what is happening (joining the default model, the server's settings, its
+    licence); `on_answer` hears each answer as it ends (tokens, seconds, cut at its allowance)."""
+    chosen = choose_threads(threads, batch_threads)  # a bad setting is refused before loading
+    resolved = await anyio.to_thread.run_sync(lambda: resolve_local(local, say=say))
+    n_ctx = context_for(sizes, answer_tokens)
+    stack = contextlib.ExitStack()
+    server = await anyio.to_thread.run_sync(
+        stack.enter_context,
+        local_server(resolved.path, n_ctx=n_ctx, threads=chosen, keep_log=keep_log,
+                     alias=resolved.name),
+    )  # fmt: skip
+    try:
+        if say is not None:
+            licence = f"; licence {resolved.licence}" if resolved.licence else ""
+            kept = (
+                f"; log {server.log}"
+                if (keep_log_default() if keep_log is None else keep_log)
+                else ""
+            )
+            say(
+                f"local model {resolved.name} ({resolved.origin}) served by llama.cpp on "
+                f"{server.base_url}: context {n_ctx} tokens, threads {chosen}{licence}{kept}"
+            )
+        transport = AllowanceTransport(on_answer=on_answer)
+        client = openai.AsyncOpenAI(
+            base_url=server.base_url,
+            api_key="local",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=transport, timeout=None),
+        )
+        try:
+            yield LocalSession(client, server.model, server, resolved)
+        finally:
+            await client.close()
+            await transport.aclose()
+    finally:
+        await anyio.to_thread.run_sync(stack.close)
 
 
 @contextlib.asynccontextmanager
 async def local_client(
-    model: str | os.PathLike[str], sizes: list[int], *, answer_tokens: int | None = None
+    model: LocalModel, sizes: list[int], *, answer_tokens: int | None = None
 ) -> AsyncIterator[tuple[openai.AsyncOpenAI, str]]:
-    """A client of a local server sized for articles of `sizes`, and the model it serves."""
-    stack = contextlib.ExitStack()
-    server = await anyio.to_thread.run_sync(
-        stack.enter_context, local_server(model, n_ctx=context_for(sizes, answer_tokens))
-    )
-    try:
-        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
-        try:
-            yield client, server.model
-        finally:
-            await client.close()
-    finally:
-        await anyio.to_thread.run_sync(stack.close)
+    """A client of a local server sized for articles of `sizes`, and the model it serves
+    (`local_session` with its defaults, for `generate_brief(local=...)`)."""
+    async with local_session(model, sizes, answer_tokens=answer_tokens) as session:
+        yield session.client, session.model
