@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from briefing.errors import OutputError
 from briefing.extract.parse import Proposed
 from briefing.extract.schema import (
     AgreementDraft,
@@ -16,8 +17,10 @@ from briefing.extract.schema import (
 )
 from briefing.ground.dates import resolve_date
 from briefing.ground.dedupe import Fold, dedupe_agreements, dedupe_claims, dedupe_key_points
+from briefing.ground.labels import echo
 from briefing.ground.people import merge_officials
 from briefing.ground.rules import spans
+from briefing.ground.screen import bodies_named, screen
 from briefing.load.article import Article
 from briefing.models import (
     Agreement,
@@ -40,14 +43,35 @@ def assemble(
     notes = list(record.notes)
     fates: list[ItemFate] = []
     unverified: list[Unverified] = []
+    seen: dict[tuple[str, str, str], str] = {}  # a repeat is listed once, its fate says so
     good: dict[str, list[tuple[Proposed, list[Evidence]]]] = {
         "key_point": [], "agreement": [], "official": [], "claim": []
     }  # fmt: skip
+    headline, bluf = _content(headline, "headline", notes), _content(bluf, "bottom line", notes)
+    bodies = bodies_named(p.draft for p in proposed if p.draft is not None and not p.problems)
+    echoed = bool(len(notes) - len(record.notes))
     for p in proposed:
+        found = spans(p.draft.evidence, text) if p.draft is not None else []  # type: ignore[attr-defined]
+        if p.draft is not None and not p.problems and not p.withdrawn:
+            p.problems = screen(p, found, text, bodies, heading=_heading(article))
+            echoed = echoed or any("answer schema" in problem for problem in p.problems)
         if p.draft is None or p.problems or p.withdrawn:
             reasons = p.problems + (
                 ["withdrawn by the model when asked to fix it"] if p.withdrawn else []
             )
+            key = (p.kind, label(p), "; ".join(reasons))
+            if key in seen:
+                fates.append(
+                    ItemFate(
+                        kind=p.kind,
+                        ref=p.ref,
+                        label=label(p),
+                        fate="dropped",
+                        reason=f"a repeat of {seen[key]}: {key[2]}",
+                    )
+                )
+                continue
+            seen[key] = p.ref
             unverified.append(
                 Unverified(
                     kind=p.kind,
@@ -66,11 +90,16 @@ def assemble(
                 )
             )
             continue
-        evidence = [
-            Evidence(quote=text[s:e], start=s, end=e)
-            for s, e in spans(p.draft.evidence, text)  # type: ignore[attr-defined]
-        ]
+        evidence = [Evidence(quote=text[s:e], start=s, end=e) for s, e in found]
         good[p.kind].append((p, evidence))
+    if echoed and not headline and not bluf and not any(good.values()):
+        raise OutputError(
+            "the model echoed its answer schema back instead of answering (no headline, "
+            "bottom line or item with content); try a larger model or another mode",
+            attempts=record.attempts,
+            usage=record.usage,
+            errors=[*notes[len(record.notes) :], *(f.reason or "" for f in fates)],
+        )
     if not good["key_point"]:
         notes.append(
             "The model gave no usable key points: the bottom line rests on no cited evidence."
@@ -148,6 +177,20 @@ def assemble(
         claims=claims,
         record=record.model_copy(update={"unverified": unverified, "notes": notes, "items": fates}),
     )
+
+
+def _heading(article: Article) -> str:
+    """What the page says the article is: its title and address ("joint-statement-on-...")."""
+    return " ".join(part for part in (article.title, article.url) if part)
+
+
+def _content(text: str, what: str, notes: list[str]) -> str:
+    """The text, or "" with a note when it is the answer schema echoed back."""
+    why = echo(text)
+    if why is None:
+        return text
+    notes.append(f"The model's {what} was left out: {why}.")
+    return ""
 
 
 def _merges(into: list[int]) -> list[Fold]:

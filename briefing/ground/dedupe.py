@@ -67,21 +67,50 @@ def fold_similar(
     return kept, into, folds
 
 
+GENERIC_KINDS = ("agreement", "deal", "other")
+
+
+def _generic_title(title: str) -> bool:
+    """A title that names only a kind ("Agreement", "the Treaty", "Pact"): nothing in it
+    tells one agreement from another."""
+    words = set(_norm(title).split()) - {"the", "a", "an", "of", "understanding", "joint"}
+    kinds = ("agreement", "accord", "deal", "treaty", "pact", "memorandum", "mou", "contract",
+             "ceasefire", "truce", "statement", "declaration", "framework")  # fmt: skip
+    return all(w.rstrip("s") in kinds for w in words)
+
+
+def _parties(a: Agreement) -> set[str]:
+    return {_norm(p) for p in a.parties if _norm(p)}
+
+
 def dedupe_agreements(items: Sequence[Agreement]) -> tuple[list[Agreement], list[int], list[Fold]]:
-    """Same title; or same kind and parties resting on nested passages (a reworded repeat).
-    Two agreements between the same parties that share only some passages stay apart."""
+    """Same title; or same kind and parties resting on nested passages (a reworded repeat);
+    or the same passages for the same parties under any kind (one thing given several
+    labels). Two agreements between the same parties that share only some passages stay
+    apart, and so do two named agreements that one sentence mentions with no party."""
 
     def same(a: Agreement, b: Agreement) -> str | None:
         if _norm(a.title) == _norm(b.title):
             return "same title"
-        parties = {_norm(p) for p in a.parties} == {_norm(p) for p in b.parties}
-        if a.kind == b.kind and parties and _nested(a.evidence, b.evidence):
+        pa, pb = _parties(a), _parties(b)
+        if a.kind == b.kind and pa and pa == pb and _nested(a.evidence, b.evidence):
             return "same kind and parties, evidence within the other's"
+        if _spans(a.evidence) != _spans(b.evidence):
+            return None
+        if pa and pb and (pa <= pb or pb <= pa):
+            return "same evidence for the same parties"
+        if not (pa and pb) and (_generic_title(a.title) or _generic_title(b.title)):
+            return "same evidence, and a title that names only a kind"
         return None
 
     def fold(a: Agreement, b: Agreement) -> Agreement:
         return a.model_copy(
             update={
+                "title": b.title if _generic_title(a.title) else a.title,
+                "kind": b.kind
+                if a.kind in GENERIC_KINDS and b.kind not in GENERIC_KINDS
+                else a.kind,
+                "status": b.status if a.status == "unknown" else a.status,
                 "signatories": _union(a.signatories, b.signatories),
                 "subjects": _union(a.subjects, b.subjects),
                 "parties": _union(a.parties, b.parties),

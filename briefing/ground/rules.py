@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from briefing.extract.schema import AgreementDraft, Draft, OfficialDraft
+from briefing.ground.labels import not_a_person
 from briefing.ground.quotes import MIN_QUOTE_CHARS, ground, mentioned
 
 TITLE_WORDS = {
@@ -13,14 +14,6 @@ TITLE_WORDS = {
     "spokeswoman", "spokesperson", "general", "senator", "governor", "mayor", "chief",
     "director", "chairman", "speaker", "king", "queen", "prince", "sheikh", "mr", "mrs", "ms",
     "dr", "gen", "sen", "rep", "he", "h.e",
-}  # fmt: skip
-
-
-BODY_WORDS = {
-    "ministry", "government", "council", "agency", "department", "office", "committee",
-    "commission", "parliament", "assembly", "army", "forces", "guard", "police", "embassy",
-    "bank", "union", "organization", "organisation", "republic", "kingdom", "federation",
-    "nations", "states", "court", "party", "command", "administration", "authority",
 }  # fmt: skip
 
 
@@ -52,9 +45,7 @@ def item_problems(item: Draft, article: str) -> list[str]:
 
 
 def _agreement_problems(item: AgreementDraft, article: str) -> list[str]:
-    found = []
-    if not [p for p in item.parties if p.strip()]:
-        found.append("parties: name who is party to it as the article words it, even if vaguely")
+    found = []  # no parties is no problem: an agreement the article only mentions names none
     if item.date is not None and not mentioned(item.date.text, article):
         found.append(
             f"date.text: {item.date.text!r} is not in the article; copy the article's own "
@@ -70,11 +61,6 @@ def _agreement_problems(item: AgreementDraft, article: str) -> list[str]:
             f"place: {item.place!r} is not in the article; use the article's words or null"
         )
     return found
-
-
-def _is_a_body(item: OfficialDraft, words: list[str]) -> bool:
-    own = {(item.country or "").casefold(), (item.affiliation or "").casefold()} - {""}
-    return item.name.strip().casefold() in own or any(w in BODY_WORDS for w in words)
 
 
 def _names_them(quote: str, item: OfficialDraft) -> bool:
@@ -100,12 +86,17 @@ def _official_problems(item: OfficialDraft, article: str) -> list[str]:
             f"name: {item.name!r} is not in the article; write the name as the article spells it"
         )
     words = [w.strip(".,").casefold() for w in item.name.split()]
-    if words and all(w in TITLE_WORDS or not w for w in words):
-        found.append(f"name: {item.name!r} is a title, not a name; give the person's name")
-    elif _is_a_body(item, words):
+    own = [item.country or "", item.affiliation or ""]
+    why = not_a_person(item.name, article, own) if words else None
+    if why and why.startswith("a title"):
         found.append(
-            f"name: {item.name!r} is a state or a body, not a person; withdraw it (it belongs "
-            "in an affiliation, a party or a claimant)"
+            f"name: {item.name!r} is a title, not a name; give the person's name as the article "
+            "spells it, or withdraw the item if the article does not name them"
+        )
+    elif why:
+        found.append(
+            f"name: {item.name!r} is not a person ({why}); withdraw it (it belongs in an "
+            "affiliation, a party or a claimant)"
         )
     elif words and not any(_names_them(q, item) for q in item.evidence if q.strip()):
         found.append(
