@@ -198,7 +198,7 @@ def test_a_bad_date_option_is_refused_before_any_request(
     with pytest.raises(SystemExit) as info:
         main(["--date", "2025-02-30", str(FIRST_SEED)])
     assert info.value.code == 2
-    assert "--date: '2025-02-30' is not a calendar date in YYYY-MM-DD form" in (
+    assert "--date/--published: '2025-02-30' is not a calendar date in YYYY-MM-DD form" in (
         capsys.readouterr().err
     )
     assert main(["--title", "One title", str(FIRST_SEED), str(SEEDS[1])]) == 2

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
-import os
 import re
 import sys
 import tempfile
@@ -23,7 +22,8 @@ import openai
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, generate_briefs
 from briefing.cli.console import say
-from briefing.errors import BriefingError, BudgetExceededError, ConfigurationError, UserError
+from briefing.cli.output import UsageError, add_output_options, plural, resolve_output
+from briefing.errors import BriefingError, BudgetExceededError, UserError
 from briefing.extract.settings import (
     DEFAULT_TIMEOUT,
     ENV_BASE_URL,
@@ -33,16 +33,13 @@ from briefing.extract.settings import (
     OFFLINE_GUIDE,
     env_configured,
 )
-from briefing.load.article import Article, load_article
+from briefing.load.article import Article, article_from_bytes, load_article
 from briefing.local.server import LOCAL_TIMEOUT
 from briefing.models import Brief, Usage
 
 EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2
-ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
-
-
-class UsageError(UserError):
-    """A command-line mistake."""
+ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm", ".pdf", ".docx")
+__all__ = ["ARTICLE_SUFFIXES", "UsageError", "add_arguments", "emit", "expand", "run_brief"]
 
 
 NOT_ARTICLES = re.compile(
@@ -53,33 +50,35 @@ NOT_ARTICLES = re.compile(
 
 
 def expand(paths: list[Path], *, quiet: bool = False) -> list[Path]:
-    """Files as given; a folder stands for the article files directly inside it, less its
-    READMEs, SOURCES, LICENSE and the like (said on stderr)."""
+    """Files as given; a folder stands for the article files directly inside it. What it
+    holds besides (READMEs, SOURCES, LICENSE, files of other kinds) is named in one notice on
+    stderr; hidden files and subfolders are passed over."""
     expanded: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES)
-            skipped = [p.name for p in found if NOT_ARTICLES.match(p.name)]
-            found = [p for p in found if not NOT_ARTICLES.match(p.name)]
-            if skipped and not quiet:
-                say(f"{path}: skipped {', '.join(skipped)} (not articles)")
-            if not found:
-                raise UsageError(f"{path}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in it")
-            expanded += found
-        else:
+        if not path.is_dir():
             expanded.append(path)
+            continue
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        found = [p for p in files if p.suffix.lower() in ARTICLE_SUFFIXES]
+        not_articles = [p.name for p in found if NOT_ARTICLES.match(p.name)]
+        found = [p for p in found if not NOT_ARTICLES.match(p.name)]
+        other = [p.name for p in files if p.suffix.lower() not in ARTICLE_SUFFIXES]
+        reasons = [
+            f"{', '.join(not_articles)} (not articles)" if not_articles else "",
+            f"{', '.join(other)} (not {'/'.join(ARTICLE_SUFFIXES)})" if other else "",
+        ]
+        if any(reasons) and not quiet:
+            say(f"{path}: skipped {'; '.join(r for r in reasons if r)}")
+        if not found:
+            raise UsageError(f"{path}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in it")
+        expanded += found
     return expanded
 
 
-FORMAT_OF = {".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json", ".md": "md"}
-
-
 def check_output_options(options: argparse.Namespace) -> None:
-    """Every output option, checked before the first request: the format follows -o's
-    extension unless -f says otherwise, and the templates folder must exist."""
-    output: Path | None = options.output
-    if options.format is None:
-        options.format = FORMAT_OF.get(output.suffix.lower(), "md") if output else "md"
+    """Every output option, checked before the first request: -o and -f as every command
+    reads them (`briefing.cli.output`), and the templates folder must exist."""
+    resolve_output(options)
     if options.templates is not None and not options.templates.is_dir():
         raise UsageError(f"--templates {options.templates}: no such folder")
 
@@ -94,11 +93,11 @@ def run_brief(options: argparse.Namespace) -> int:
     if several and options.title is not None:
         raise UsageError("--title names one article; give a single FILE with it")
     output = options.output
-    if several and output is not None and not output.is_dir():
+    if several and output is not None and not options.output_folder:
         if output.suffix.lower() in (".json", ".jsonl") and options.format == "json":
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text("", encoding="utf-8")  # filled one briefing per line
-        elif output.suffix.lower() in FORMAT_OF:
+        else:
             raise UsageError(
                 f"-o {output}: several briefings go into a folder (-o FOLDER/), or as JSON "
                 "lines into one .json/.jsonl file"
@@ -155,15 +154,16 @@ def _report(
         printed += emit(result.brief, options, several, printed)
     if skipped:
         say(
-            f"budget reached: {len(skipped)} article(s) not started "
+            f"budget reached: {plural(len(skipped), 'article')} not started "
             f"({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''}); rerun with a "
             "larger budget to finish them"
         )
         worst = max(worst, EXIT_MODEL)
     if several and not options.quiet:
         say(
-            f"{counts['ok']} of {len(files)} article(s) briefed ({counts['cached']} "
-            f"from cache or log), {counts['failed']} failed; {spent.total_tokens:,} tokens spent"
+            f"{counts['ok']} of {plural(len(files), 'article')} briefed ({counts['cached']} "
+            f"from cache or log), {counts['failed']} failed; "
+            f"{plural(spent.total_tokens, 'token')} spent"
         )
     return worst
 
@@ -194,8 +194,16 @@ def _overrides(options: argparse.Namespace) -> dict[str, Any]:
 
 def _load(path: Path, options: argparse.Namespace) -> Article:
     if str(path) == "-":
-        return Article.from_string(sys.stdin.read(), **_overrides(options))
+        return _read_stdin(options)
     return load_article(path, **_overrides(options))
+
+
+def _read_stdin(options: argparse.Namespace) -> Article:
+    """The article on stdin, read as bytes: text, HTML, a PDF or a Word document, like a file;
+    bytes that are not UTF-8 are an InputError, not a traceback."""
+    stream = getattr(sys.stdin, "buffer", None)
+    data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+    return article_from_bytes(data, where="stdin", **_overrides(options))
 
 
 def _live(
@@ -245,28 +253,14 @@ def _briefs(
 
 
 def _replayed(files: list[Path], options: argparse.Namespace) -> Iterator[BriefResult]:
-    from briefing.replay.cassettes import cassette_dirs, describe, find_cassette, provenance, replay
+    from briefing.cli.replayed import replay_files
 
-    dirs = [options.cassettes] if options.cassettes else cassette_dirs()
-    why = "--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset"
-    for path in files:
-        try:
-            article = _load(path, options)
-            cassette = find_cassette(article, dirs)
-            if cassette is None:
-                raise _no_endpoint(str(path), dirs)
-            _notice(options, f"{why}; replaying {cassette} ({describe(provenance(cassette))})")
-            yield BriefResult(str(path), article, replay(article, cassette))
-        except BriefingError as exc:
-            yield BriefResult(str(path), None, None, exc)
-
-
-def _no_endpoint(path: str, dirs: list[Path]) -> UserError:
-    return ConfigurationError(
-        f"{path}: no model endpoint is configured and no recorded cassette for this article "
-        f"was found (looked in {', '.join(str(d) for d in dirs)}); set {ENV_KEY} to use OpenAI, "
-        f"or {ENV_BASE_URL} for an OpenAI-compatible server (llama.cpp, Ollama), and optionally "
-        f"{ENV_MODEL}; or brief with a local model file: --local MODEL.gguf (see {OFFLINE_GUIDE})"
+    return replay_files(
+        files,
+        load=lambda path: _load(path, options),
+        folder=options.cassettes,
+        why="--replay given" if options.replay else f"{ENV_KEY} and {ENV_BASE_URL} unset",
+        notice=lambda message: _notice(options, message),
     )
 
 
@@ -320,8 +314,9 @@ def _target(options: argparse.Namespace, name: str, several: bool) -> Path | Non
         if not options.open:
             return None
         output = Path(tempfile.mkdtemp(prefix="briefing-"))
-    one_file = output.suffix.lower() in (".json", ".jsonl") and not output.is_dir()
-    if (several and not one_file) or output.is_dir() or str(output).endswith(("/", os.sep)):
+    folder = getattr(options, "output_folder", False) or output.is_dir()
+    one_file = output.suffix.lower() in (".json", ".jsonl") and not folder
+    if (several and not one_file) or folder:
         return output / f"{name}.{options.format}"
     return output
 
@@ -354,13 +349,16 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="FILE",
         type=Path,
-        help="article files (.txt, .md, .html) or folders of them; - reads stdin",
+        help="article files (.txt, .md, .html, .pdf with a text layer, .docx) or folders of "
+        "them; - reads stdin",
     )
     given = brief.add_argument_group(
         "article metadata (overrides what the files say: headers, datelines, page metadata)"
     )
     given.add_argument(
         "--date",
+        "--published",
+        dest="date",
         type=_iso_date,
         metavar="YYYY-MM-DD",
         help="publication date of every FILE; anchors relative dates such as 'on Monday'",
@@ -368,17 +366,11 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     given.add_argument("--source", type=_text, help="source of every FILE, e.g. Reuters")
     given.add_argument("--title", type=_text, help="title of the article (a single FILE only)")
     out = brief.add_argument_group("output")
-    out.add_argument(
-        "-f",
-        "--format",
-        choices=["md", "html", "json"],
-        help="output format (default: from -o's extension, else md)",
-    )
-    out.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        help="write to this file, or into this folder (required for several HTML briefings)",
+    add_output_options(
+        out,
+        what="the briefing",
+        folder_help="one file per article (needed for several HTML briefings); several JSON "
+        "briefings may also go to one .json/.jsonl file, one per line",
     )
     out.add_argument("--open", action="store_true", help="write HTML and open it in a browser")
     out.add_argument("-q", "--quiet", action="store_true", help="no notices or progress on stderr")

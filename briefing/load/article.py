@@ -1,6 +1,7 @@
 """Articles and their loader.
 
-Three kinds of file are read, all as UTF-8 (a BOM is dropped):
+Text is read as UTF-8 (a BOM is dropped); PDFs and Word documents are recognised by their
+signature, whatever their name, before any of it is taken for text:
 
 - `.txt` (and `.text`): the seeds format or plain text. The seeds format is a `date
   YYYY-MM-DD` first line (or `Date: YYYY-MM-DD`), optional `key value` header lines (`source`,
@@ -15,6 +16,11 @@ Three kinds of file are read, all as UTF-8 (a BOM is dropped):
   comments and footers dropped), `converted_from="html"`. The page's title, publication date
   and site name fill `title`, `published` and `source` where no header gave them. A fragment
   in which no article body is found keeps all its visible text, and `notes` says so.
+- `.pdf`: the text layer, as paragraphs rebuilt from the lines' positions (`briefing.load.pdf`),
+  `converted_from="pdf"`; a PDF with no text layer (a scan) is an InputError.
+- `.docx`: the body's paragraphs and tables (`briefing.load.docx`), `converted_from="docx"`.
+  The paragraphs of a PDF or a Word document are separated by a blank line, as in the seeds,
+  and a seeds header typed at the top of one is read as a header.
 
 A body that opens with a dateline (`VALLETTA, March 4, 2025 (Newswire) - ...`, see
 `briefing.load.text`) gives the date and source where neither a header nor the page did;
@@ -39,10 +45,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from briefing.errors import InputError
+from briefing.load.docx import is_docx, is_old_office, is_zip, read_docx
+from briefing.load.pdf import is_pdf, read_pdf
 from briefing.load.text import guess_language, looks_like_html, read_dateline, read_page
 
 MAX_ARTICLE_CHARS = 200_000
 MAX_FILE_BYTES = 5_000_000  # checked before reading: a saved news page is far smaller
+MAX_DOCUMENT_BYTES = 50_000_000  # a PDF or .docx carries fonts and images besides its text
 HEADER_KEYS = {"source", "url", "title", "language", "author"}
 INFERABLE = ("published", "source", "title", "language")
 NO_ARTICLE_BODY = (
@@ -68,7 +77,13 @@ class Article(BaseModel):
     url: str | None = None
     language: str | None = Field(None, description="ISO 639-1 code, from the header or guessed.")
     name: str | None = Field(None, description="A short name, e.g. the file stem it came from.")
-    converted_from: str | None = Field(None, description="'html' when reduced from a web page.")
+    converted_from: str | None = Field(
+        None,
+        description=(
+            "'html' when reduced from a web page; 'pdf' or 'docx' when read from a PDF's text "
+            "layer or a Word document."
+        ),
+    )
     inferred: tuple[str, ...] = Field(
         (),
         description=(
@@ -145,9 +160,9 @@ def load_article(
     source: str | None = None,
     title: str | None = None,
 ) -> Article:
-    """Load an article file (`.txt` or `.md` in the seeds format or plain UTF-8 text, or an
-    `.html` page). `date` (a date or YYYY-MM-DD), `source` and `title` override what the file
-    says about them."""
+    """Load an article file: `.txt` or `.md` in the seeds format or plain UTF-8 text, an
+    `.html` page, a PDF with a text layer, or a Word `.docx`. `date` (a date or YYYY-MM-DD),
+    `source` and `title` override what the file says about them."""
     overrides = _overrides(date=date, source=source, title=title)
     file = Path(path)
     if not file.exists():
@@ -155,25 +170,86 @@ def load_article(
     if file.is_dir():
         raise InputError(f"{file}: is a directory, not an article file")
     size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
+    with file.open("rb") as handle:
+        limit = MAX_DOCUMENT_BYTES if _is_document(handle.read(1024)) else MAX_FILE_BYTES
+    if size > limit:
         raise InputError(
             f"{file}: {size:,} bytes is far more than a news article (limit "
-            f"{MAX_FILE_BYTES:,}); split it into articles first"
+            f"{limit:,}); split it into articles first"
         )
-    data = file.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{file}: looks like a binary file, not article text")
+    return _from_bytes(file.read_bytes(), name=file.stem, where=str(file), overrides=overrides)
+
+
+def article_from_bytes(
+    data: bytes,
+    *,
+    name: str | None = None,
+    where: str = "stdin",
+    date: dt.date | str | None = None,
+    source: str | None = None,
+    title: str | None = None,
+) -> Article:
+    """An article from a file's bytes (what `load_article` reads; stdin for the CLI): a PDF or
+    a Word document by its signature, else UTF-8 text. Errors name `where`."""
+    overrides = _overrides(date=date, source=source, title=title)
+    return _from_bytes(data, name=name, where=where, overrides=overrides)
+
+
+def _is_document(head: bytes) -> bool:
+    return is_pdf(head) or is_zip(head)
+
+
+def _from_bytes(
+    data: bytes, *, name: str | None, where: str, overrides: dict[str, object]
+) -> Article:
+    # The signatures come first: an uncompressed PDF is valid UTF-8 and must not be read as text.
+    try:
+        if is_pdf(data):
+            pdf = read_pdf(data)
+            raw = document_text(pdf.paragraphs)
+            return _parse(raw, name=name, overrides=overrides, kind="pdf", notes=pdf.notes)
+        if is_docx(data):
+            raw = document_text(read_docx(data))
+            return _parse(raw, name=name, overrides=overrides, kind="docx")
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    if is_old_office(data):
+        raise InputError(
+            f"{where}: an old binary Office file (.doc); save it as .docx or PDF, or as text"
+        )
+    if b"\x00" in data[:8192] or is_zip(data):
+        raise InputError(
+            f"{where}: looks like a binary file, not article text (articles are read from "
+            "UTF-8 text, HTML, PDF or .docx)"
+        )
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{file}: not UTF-8 text (invalid byte at offset {exc.start}); "
+            f"{where}: not UTF-8 text (invalid byte at offset {exc.start}); "
             "convert it to UTF-8 first"
         ) from None
     try:
-        return _parse(raw, name=file.stem, overrides=overrides)
+        return _parse(raw, name=name, overrides=overrides)
     except InputError as exc:
-        raise InputError(f"{file}: {exc}") from None
+        raise InputError(f"{where}: {exc}") from None
+
+
+def document_text(paragraphs: list[str]) -> str:
+    """A document's paragraphs as article text, one blank line between them. A seeds header
+    typed at the top of a document (`date YYYY-MM-DD`, then `source ...` and the like, each
+    line its own paragraph, as a word processor makes them) is kept together as a header."""
+    head = 0
+    first = paragraphs[0].strip() if paragraphs else ""
+    date = _DATE_COLON.match(first) or _DATE_LINE.match(first)
+    if date and not date["rest"].strip() and "\n" not in first:
+        head = 1
+        while head < len(paragraphs) and (line := _HEADER_LINE.match(paragraphs[head].strip())):
+            if line["key"].lower().rstrip(":") not in HEADER_KEYS or "\n" in paragraphs[head]:
+                break
+            head += 1
+    header = "\n".join(p.strip() for p in paragraphs[:head])
+    return "\n\n".join(([header] if header else []) + paragraphs[head:])
 
 
 def _overrides(
@@ -202,7 +278,16 @@ def _overrides(
     return given
 
 
-def _parse(raw: str, *, name: str | None, overrides: dict[str, object] | None = None) -> Article:
+def _parse(
+    raw: str,
+    *,
+    name: str | None,
+    overrides: dict[str, object] | None = None,
+    kind: str | None = None,
+    notes: tuple[str, ...] = (),
+) -> Article:
+    """Seeds-format, HTML or plain text into an Article; `kind` names the document (pdf,
+    docx) the text was read from, whose text is never taken for HTML."""
     lines = raw.lstrip("\ufeff").splitlines()
     while lines and not lines[0].strip():
         lines.pop(0)
@@ -226,13 +311,13 @@ def _parse(raw: str, *, name: str | None, overrides: dict[str, object] | None = 
     # dateline, then (language) the detector. Only the first two count as given.
     given: dict[str, object] = {**fields, "published": published, **(overrides or {})}
     found: dict[str, object] = {}
-    extra: dict[str, object] = {}
-    if looks_like_html(body):
+    extra: dict[str, object] = {"converted_from": kind, "notes": notes}
+    if kind is None and looks_like_html(body):
         page = read_page(body)
         body = page.text
         extra["converted_from"] = "html"
         if page.whole:
-            extra["notes"] = (NO_ARTICLE_BODY,)
+            extra["notes"] = (*notes, NO_ARTICLE_BODY)
         found = {"published": page.published, "source": page.site, "title": page.title}
     if dateline := read_dateline(body):
         found["published"] = found.get("published") or dateline.published
@@ -261,16 +346,16 @@ def _parse_date(value: str | None) -> dt.date:
         ) from None
 
 
-PATH_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
+PATH_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".pdf", ".docx")
 
 
 def as_article(article: Article | str | os.PathLike[str]) -> Article:
     """An Article from an Article, a path, or text.
 
     The rule for strings: one that names an existing file is that file; one that looks like a
-    path (a single line ending in .txt/.md/.html/.htm/.json, or holding a path separator and
-    no space) but names no file is an InputError, never text sent to the model; anything else
-    is article text (pass `Article(text=...)` to be explicit).
+    path (a single line ending in .txt/.md/.html/.htm/.json/.pdf/.docx, or holding a path
+    separator and no space) but names no file is an InputError, never text sent to the model;
+    anything else is article text (pass `Article(text=...)` to be explicit).
     """
     if isinstance(article, Article):
         return article
