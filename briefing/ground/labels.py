@@ -296,6 +296,24 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"[\w.'-]+", fold_name(text))).strip(" .")
 
 
+def _titled_person(name: str) -> bool:
+    """A person named with the body they serve in front ("Foreign Ministry spokesperson Wang
+    Wenbin", "Head of the International Policy Bureau Kumoch", "Prime Minister Johnson of the
+    United Kingdom"): a role word, then a last word that is a name, not a role or a body."""
+    parts = re.split(r"\s+of\s+", name.strip(), maxsplit=1)
+    head = parts[0].split()
+    last_of_head = _fold(head[-1]) if head else ""
+    words = head if len(head) > 1 and last_of_head not in ROLE_WORDS | BODY_WORDS else name.split()
+    folded = [_fold(w) for w in words]
+    return (
+        len(words) > 1
+        and words[-1][:1].isupper()
+        and folded[-1] not in ROLE_WORDS | BODY_WORDS | STATE_NAMES
+        and folded[-1] not in _place_names()
+        and any(w in ROLE_WORDS - {"the", "a", "an", "of", "for", "and"} for w in folded[:-1])
+    )
+
+
 def _surname_in(name: str, article: str) -> bool:
     """Whether the article writes `name` after a capitalised word, as a surname ("Anze Logar"
     for "Logar", "Jim Jordan" for "Jordan"): then it may be a person as well as a place."""
@@ -333,7 +351,7 @@ def not_a_person(
         return "a state or a place"
     if (folded in _place_names() or bare in _place_names()) and not _surname_in(name, article):
         return "a state or a place"
-    if any(w.strip(".") in BODY_WORDS for w in words):
+    if any(w.strip(".") in BODY_WORDS for w in words) and not _titled_person(name):
         return "a state or a body"
     own = {_fold(b).removeprefix("the ") for b in bodies if b and b.strip()}
     if bare in own:
