@@ -7,10 +7,12 @@ loopback network stack; only the model is scripted. Every request body is kept i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
@@ -94,6 +96,11 @@ class FaultServer:
         self.script: list[Fault] = []
         self.default: Fault | None = None
         self.requests: list[dict[str, Any]] = []
+        # a function of the request instead of the script, and the bodies answered with a
+        # well-formed completion (what a real endpoint bills), by a hash of the body
+        self.responder: Callable[[dict[str, Any]], Fault] | None = None
+        self.paid: Counter[str] = Counter()
+        self.paid_bodies: dict[str, dict[str, Any]] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -115,6 +122,8 @@ class FaultServer:
             self.requests.append(body)
             if self.script:
                 return self.script.pop(0)
+        if self.responder is not None:
+            return self.responder(body)
         if self.default is not None:
             return self.default
         return Fault.status(599)  # loud: the test did not script this request
@@ -170,6 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             envelope = completion_envelope(body, fault.answer or Reply("{}"), model=MODEL)
             content = json.dumps(envelope).encode()
+            if fault.http_status == 200:
+                digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+                with server._lock:
+                    server.paid[digest] += 1
+                    server.paid_bodies[digest] = body
         headers = {"content-type": JSON, **fault.headers}
         self._send(fault.http_status, headers, content, fault.chunk_interval)
 

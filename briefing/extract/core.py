@@ -22,9 +22,8 @@ from pydantic import BaseModel
 
 from briefing.batch.cache import BriefCache
 from briefing.errors import (
+    BriefingError,
     ConfigurationError,
-    InputError,
-    ModelError,
     OutputError,
     RetriesExhaustedError,
 )
@@ -215,7 +214,7 @@ async def _extract(
         shown, sentences = numbered(part)
         prefix = article_messages(shown, system="system-sections.j2")
         answers = {}
-        failed: list[OutputError] = []
+        failed: list[BriefingError] = []
         for section in SECTIONS:
             messages = section_messages(prefix, section)
             try:
@@ -223,7 +222,9 @@ async def _extract(
                     messages, section_model(section), endpoint, settings, options, calls,
                     pacing, notes,
                 )  # fmt: skip
-            except OutputError as exc:  # the other sections' items still stand
+            except BriefingError as exc:  # the other sections' items still stand
+                if not answers and isinstance(exc, ConfigurationError) and exc.batch_wide:
+                    raise  # a rejected key or model: the next sections would be rejected too
                 failed.append(exc)
                 notes.append(
                     f"The {section.name.lower()} section's answer could not be read "
@@ -252,7 +253,8 @@ async def _extract(
         body = request_body(repair_messages(failing, whole), repair, settings, options)
         try:
             answer = await _ask(endpoint, body, settings, options, calls, pacing)
-        except (ModelError, InputError) as exc:  # InputError: the repair did not fit the context
+        except BriefingError as exc:  # the first answer is paid for: a failed repair costs
+            # only the items it was to fix (a context overrun, a 4xx, an outage)
             notes.append(
                 f"A repair request failed ({first_line(str(exc))}); the items it was "
                 "to fix are listed as unverified."

@@ -10,6 +10,7 @@ concurrency, rate limits, cache and budgets as any batch).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -234,6 +235,7 @@ def brief_frame(
     title: str | None = None,
     keep: Sequence[str] = (),
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+    local: str | os.PathLike[str] | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     concurrency: int = 8,
@@ -258,7 +260,8 @@ def brief_frame(
     columns are `frame_schema()`: flat figures, the Brief as JSON, and for a row that failed
     (empty text, a model that kept failing, a budget reached) its error type and message; no
     row's failure raises. A missing column, a bad mode or option, or no configured endpoint
-    raises ConfigurationError before any request. The rest is `generate_briefs`.
+    raises ConfigurationError before any request. `local` is a GGUF model file served by
+    llama.cpp instead of `client`. The rest is `generate_briefs`.
     """
     kept = (keep,) if isinstance(keep, str) else tuple(keep)
     columns = Columns(text, published, source, title, kept)
@@ -267,8 +270,8 @@ def brief_frame(
     items = articles_of(df, columns)
     results = generate_briefs(
         [item for item in items if isinstance(item, Article)],
-        client=client, model=model, mode=mode, concurrency=concurrency, cache=cache,
-        max_cost=max_cost, max_total_tokens=max_total_tokens,
+        client=client, local=local, model=model, mode=mode, concurrency=concurrency,
+        cache=cache, max_cost=max_cost, max_total_tokens=max_total_tokens,
         max_requests_per_minute=max_requests_per_minute,
         max_tokens_per_minute=max_tokens_per_minute, progress=progress,
         max_retries=max_retries, transport_retries=transport_retries, temperature=temperature,
