@@ -7,7 +7,6 @@ optional resumable JSONL log. Offline: each article's cassette replayed, one aft
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import re
 import sys
@@ -22,7 +21,13 @@ import openai
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, generate_briefs
 from briefing.cli.console import say
-from briefing.cli.output import UsageError, add_output_options, plural, resolve_output
+from briefing.cli.output import (
+    UsageError,
+    add_output_options,
+    iso_date,
+    plural,
+    resolve_output,
+)
 from briefing.errors import BriefingError, BudgetExceededError, UserError
 from briefing.extract.settings import (
     DEFAULT_TIMEOUT,
@@ -326,17 +331,6 @@ def _notice(options: argparse.Namespace, message: str) -> None:
         say(message)
 
 
-def _iso_date(value: str) -> dt.date:
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise ValueError
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a calendar date in YYYY-MM-DD form"
-        ) from None
-
-
 def _text(value: str) -> str:
     if not value.strip():
         raise argparse.ArgumentTypeError("must not be empty")
@@ -359,7 +353,7 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
         "--date",
         "--published",
         dest="date",
-        type=_iso_date,
+        type=iso_date,
         metavar="YYYY-MM-DD",
         help="publication date of every FILE; anchors relative dates such as 'on Monday'",
     )

@@ -20,9 +20,10 @@ from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, ru
 from briefing.cli.console import say
 from briefing.cli.entry import EXIT_INTERRUPTED
 from briefing.cli.evaluate import add_eval_parser
+from briefing.cli.output import plural
 from briefing.digest.cli import add_digest_parser
 from briefing.errors import BriefingError, ModelError, UserError
-from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODE, ENV_MODEL
+from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODE, ENV_MODEL, MODES
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool cut off by `head`
 SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "digest", "doctor", "eval", "schema"}
@@ -97,9 +98,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     cassettes.add_argument("action", choices=["author", "record"])
     cassettes.add_argument("files", nargs="*", type=Path, help="seed files (default: seeds/*.txt)")
-    cassettes.add_argument("--out", type=Path, default=Path("cassettes"))
+    cassettes.add_argument(
+        "--out",
+        type=Path,
+        default=Path("cassettes"),
+        metavar="FOLDER",
+        help="folder the cassettes are written to, one FOLDER/<seed>.yaml each; author reads "
+        "the hand-written replies from FOLDER/authored/<seed>.json",
+    )
     cassettes.add_argument("--model", help="model to record (default: $BRIEFING_MODEL)")
-    cassettes.add_argument("--mode", default="auto")
+    cassettes.add_argument(
+        "--mode",
+        default="auto",
+        choices=MODES,
+        help="record: how to ask for structured output (auto: strict tools on OpenAI, sections "
+        "on a server on this machine, JSON elsewhere); author always writes strict tools",
+    )
     cassettes.set_defaults(run=_cassettes)
 
     add_batch_parser(sub)
@@ -121,7 +135,7 @@ def _cache(options: argparse.Namespace) -> int:
 
     store = BriefCache(options.cache_dir)
     if options.action == "clear":
-        print(f"briefing: removed {store.clear()} cached brief(s) from {store.folder}")
+        print(f"briefing: removed {plural(store.clear(), 'cached brief')} from {store.folder}")
     elif options.action == "info":
         entries = list(store.folder.glob("*/*.json")) if store.folder.is_dir() else []
         size = sum(p.stat().st_size for p in entries)
@@ -164,7 +178,7 @@ def _cassettes(options: argparse.Namespace) -> int:
                 mode=settings.mode_name,
             )
         dropped = len(brief.record.unverified)
-        print(f"{out}: {options.action}ed; {dropped} item(s) unverified", file=sys.stderr)
+        print(f"{out}: {options.action}ed; {plural(dropped, 'item')} unverified", file=sys.stderr)
         if options.action == "author" and dropped:
             raise ModelError(f"{out}: the authored reply has unverifiable items; fix {seed.stem}")
     return EXIT_OK
@@ -193,7 +207,7 @@ def _doctor(options: argparse.Namespace) -> int:
     print(f"prices    {rates}")
     store = BriefCache()
     entries = len(list(store.folder.glob("*/*.json"))) if store.folder.is_dir() else 0
-    print(f"cache     {store.folder} ({entries} briefs)")
+    print(f"cache     {store.folder} ({plural(entries, 'brief')})")
     folders = [str(d) for d in cassette_dirs() if d.is_dir()]
     print(f"cassettes {', '.join(folders) or 'none found'}")
     local = importlib.util.find_spec("llama_cpp") is not None

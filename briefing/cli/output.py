@@ -1,4 +1,5 @@
-"""What `-o` and `-f` mean, the same in every command that writes briefings or digests.
+"""What `-o` and `-f` mean, the same in every command that writes briefings or digests, and
+the option types and wording those commands share.
 
 - `-o PATH.md`, `.html` or `.json` (`.markdown`, `.htm`, `.jsonl`): a file, and its extension
   gives the format; a `-f` that says otherwise is refused.
@@ -12,7 +13,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,18 @@ class UsageError(UserError):
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """`1 agreement`, `2 agreements`, `0 articles`: a count with its noun."""
     return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
+def iso_date(value: str) -> dt.date:
+    """An argparse type: a calendar date written YYYY-MM-DD."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a calendar date in YYYY-MM-DD form"
+        ) from None
 
 
 def add_output_options(group: Any, *, what: str, folder_help: str) -> None:
