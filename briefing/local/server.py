@@ -37,7 +37,7 @@ from briefing.local.stream import AllowanceTransport, AnswerProgress
 
 __all__ = [
     "LocalServer", "LocalSession", "Threads", "check_model_file", "choose_threads",
-    "context_for", "local_client", "local_server", "local_session",
+    "client_for", "context_for", "local_client", "local_server", "local_session",
 ]  # fmt: skip
 
 INSTALL_HINT = (
@@ -218,6 +218,20 @@ def local_server(
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def client_for(
+    server: LocalServer, *, on_answer: Callable[[AnswerProgress], None] | None = None
+) -> openai.AsyncOpenAI:
+    """A client of `server` whose answers stream under their allowance (closing the client
+    closes its transport)."""
+    transport = AllowanceTransport(on_answer=on_answer)
+    return openai.AsyncOpenAI(
+        base_url=server.base_url,
+        api_key="local",
+        max_retries=0,
+        http_client=httpx2.AsyncClient(transport=transport, timeout=None),
+    )
+
+
 @dataclass(frozen=True)
 class LocalSession:
     """What a batch needs from a local model: a client of its server and the model's name."""
@@ -268,18 +282,11 @@ async def local_session(
                 f"local model {resolved.name} ({resolved.origin}) served by llama.cpp on "
                 f"{server.base_url}: context {n_ctx} tokens, threads {chosen}{licence}{kept}"
             )
-        transport = AllowanceTransport(on_answer=on_answer)
-        client = openai.AsyncOpenAI(
-            base_url=server.base_url,
-            api_key="local",
-            max_retries=0,
-            http_client=httpx2.AsyncClient(transport=transport, timeout=None),
-        )
+        client = client_for(server, on_answer=on_answer)
         try:
             yield LocalSession(client, server.model, server, resolved)
         finally:
             await client.close()
-            await transport.aclose()
     finally:
         await anyio.to_thread.run_sync(stack.close)
 
