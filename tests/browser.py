@@ -177,13 +177,14 @@ LEGIBILITY = """() => {
     const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
     if (!own || !el.getClientRects().length) continue;
     const style = getComputedStyle(el);
-    if (style.visibility === 'hidden' || el.closest('svg')) continue;
+    if (style.visibility === 'hidden') continue;
     checked++;
-    const [fg, bg] = [lum(rgba(style.color)), lum(behind(el))];
+    const ink = el instanceof SVGElement ? style.fill : style.color;  // SVG text is filled
+    const [fg, bg] = [lum(rgba(ink)), lum(behind(el))];
     const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
     if (ratio < 4.5) worst.push({tag: el.tagName, cls: el.className && String(el.className),
       text: el.textContent.trim().slice(0, 40), ratio: Math.round(ratio * 100) / 100,
-      color: style.color, bg: String(behind(el))});
+      color: ink, bg: String(behind(el))});
   }
   const doc = document.documentElement;
   const wide = [...document.body.querySelectorAll('*')].filter(e => {

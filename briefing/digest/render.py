@@ -9,20 +9,43 @@ from typing import Any
 from urllib.parse import quote
 
 from briefing.digest.model import ArticleRef, Changes, ClaimEntry, Digest
+from briefing.digest.pictures import CSS as PICTURES_CSS
+from briefing.digest.pictures import (
+    article_anchor,
+    claim_anchor,
+    claims_svg,
+    step_anchor,
+    timeline_svg,
+)
 from briefing.render.page import escape_markdown as _md
 
-CSS = """
+CSS = (
+    """
+:root{color-scheme:light dark;--bg:#fff;--fg:#1d232b;--muted:#5a6472;--line:#d5dae1;
+--head:#f4f6f9;--quote:#39424e;--link:#1a56b8;--ok:#237a4b;--ext:#2f5fb3;--pending:#8a6100;
+--bad:#b3261e;--say:#6b7785}
+@media (prefers-color-scheme:dark){:root{--bg:#15181c;--fg:#e3e7ec;--muted:#a3adb9;
+--line:#39414b;--head:#20252b;--quote:#c9d1da;--link:#8ab4f8;--ok:#5cc98a;--ext:#7aa7f0;
+--pending:#e0b44c;--bad:#f28b82;--say:#9aa5b1}}
+html{background:var(--bg)}
 body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;
-padding:0 1rem;color:#222}
-h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;margin-top:2rem}
-nav a{margin-right:1rem}table{border-collapse:collapse;width:100%;margin:.5rem 0}
-td,th{border:1px solid #ddd;padding:.25rem .5rem;vertical-align:top;text-align:left}
-th{background:#f4f4f4}blockquote{margin:.2rem 0 .2rem 1rem;color:#444;font-style:italic}
-.entry{margin:1rem 0;padding:.5rem .8rem;border-left:4px solid #9ab}
-.small{color:#666;font-size:.85em}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.acc{border-left-color:#c55}
-.den{border-left-color:#5a5}@media print{nav{display:none}}
+padding:0 1rem;color:var(--fg);background:var(--bg);overflow-wrap:break-word}
+a{color:var(--link)}
+h1{font-size:1.6rem}h2{border-bottom:1px solid var(--line);margin-top:2rem}
+nav{display:flex;flex-wrap:wrap;gap:.3rem 1rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+td,th{border:1px solid var(--line);padding:.25rem .5rem;vertical-align:top;text-align:left}
+th{background:var(--head)}blockquote{margin:.2rem 0 .2rem 1rem;color:var(--quote);font-style:italic}
+.entry{margin:1rem 0;padding:.5rem .8rem;border-left:4px solid var(--say)}
+.small{color:var(--muted);font-size:.85em}
+.scroll{overflow-x:auto;max-width:100%}
+.side{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem}
+.acc{border-left-color:var(--bad)}.den{border-left-color:var(--ok)}
+:target{outline:3px solid #f2c230;outline-offset:1px}
+@media print{nav{display:none}}
 """
+    + PICTURES_CSS
+)
 
 
 def _e(value: object) -> str:
@@ -100,18 +123,24 @@ def render_html(digest: Digest) -> str:
             f"<p>{_e(_label(entry.kind))}; parties: {_e(', '.join(entry.parties))}; "
             f"latest status: <strong>{_e(_label(entry.status))}</strong></p>"
         )
-        out.append("<table><tr><th>Date</th><th>Status</th><th>Article</th><th>Quote</th></tr>")
+        out.append(
+            '<div class="scroll"><table><tr><th>Date</th><th>Status</th><th>Article</th>'
+            "<th>Quote</th></tr>"
+        )
         for step in entry.history:
             when = f"{step.date or ''} ({step.date_from})" if step.date else "undated"
             item = step.mention.rsplit(":", 1)[1]
             anchor = f"b{step.article[:8]}-{item}"
             out.append(
-                f"<tr><td>{_e(when)}</td><td>{_e(_label(step.status))}</td>"
+                f'<tr id="{_e(step_anchor(step.mention))}"><td>{_e(when)}</td>'
+                f"<td>{_e(_label(step.status))}</td>"
                 f"<td>{links.article(step.article, anchor)}</td>"
                 f"<td>{_e(step.quote or '')}</td></tr>"
             )
-        out.append("</table></div>")
-    out.append(f'<h2 id="timeline">Timeline ({len(digest.timeline)})</h2><table>')
+        out.append("</table></div></div>")
+    out.append(f'<h2 id="timeline">Timeline ({len(digest.timeline)})</h2>')
+    out.append(timeline_svg(digest))
+    out.append('<div class="scroll"><table>')
     out.append("<tr><th>Date</th><th>What</th><th>Article</th></tr>")
     for event in digest.timeline:
         what = _e(event.label) + (
@@ -121,13 +150,14 @@ def render_html(digest: Digest) -> str:
             f"<tr><td>{_e(event.date)}</td><td>{what}</td>"
             f"<td>{links.article(event.article, event.item)}</td></tr>"
         )
-    out.append("</table>")
+    out.append("</table></div>")
     out.append(f'<h2 id="claims">Claims ({len(digest.claims)})</h2>')
     names = _claimant_names(digest)
+    out.append(claims_svg(digest, names))
     out.append("<h3>By claimant</h3>")
     for key, ids in digest.claims_by_claimant.items():
         out.append(f"<h4>{_e(names.get(key, key))}</h4>")
-        out.append(_claims_table([links.claims[i] for i in ids], links))
+        out.append(_claims_table([links.claims[i] for i in ids], links, anchors=True))
     out.append("<h3>By target</h3>")
     for key, ids in digest.claims_by_target.items():
         out.append(f"<h4>About {_e(names.get(key, key))}</h4>")
@@ -141,7 +171,9 @@ def render_html(digest: Digest) -> str:
         out.append(_claims_table([links.claims[i] for i in dispute.denials], links))
         out.append("</div></div>")
     out.append(f'<h2 id="articles">Articles ({len(digest.articles)})</h2><ul>')
-    out += [f"<li>{links.article(a.key)}</li>" for a in digest.articles]
+    out += [
+        f'<li id="{_e(article_anchor(a.key))}">{links.article(a.key)}</li>' for a in digest.articles
+    ]
     out.append("</ul>")
     out.append(f'<h2 id="decisions">Merges ({len(digest.decisions)})</h2>')
     out.append(
@@ -149,13 +181,16 @@ def render_html(digest: Digest) -> str:
         "<code>Digest.split(entity, [mention])</code> or an overrides file "
         '<code>{"never_merge": [[a, b]]}</code>.</p>'
     )
-    out.append("<table><tr><th>Entity</th><th>Mention</th><th>Mention</th><th>Why</th></tr>")
+    out.append(
+        '<div class="scroll"><table><tr><th>Entity</th><th>Mention</th><th>Mention</th>'
+        "<th>Why</th></tr>"
+    )
     for d in digest.decisions:
         out.append(
             f"<tr><td><a href='#{_e(d.entity)}'>{_e(d.entity)}</a></td><td>{_e(d.a)}</td>"
             f"<td>{_e(d.b)}</td><td>{_e(d.reason)}</td></tr>"
         )
-    out.append("</table></body></html>")
+    out.append("</table></div></body></html>")
     return "\n".join(out) + "\n"
 
 
@@ -168,18 +203,20 @@ def _claimant_names(digest: Digest) -> dict[str, str]:
     return names
 
 
-def _claims_table(claims: list[ClaimEntry], links: _Links) -> str:
+def _claims_table(claims: list[ClaimEntry], links: _Links, *, anchors: bool = False) -> str:
+    """`anchors`: the rows carry the claims' ids (once per page: the table by claimant)."""
     rows = [
-        "<table><tr><th>Claimant</th><th>Kind</th><th>Statement</th><th>Target</th>"
-        "<th>Article</th></tr>"
+        '<div class="scroll"><table><tr><th>Claimant</th><th>Kind</th><th>Statement</th>'
+        "<th>Target</th><th>Article</th></tr>"
     ]
     for c in claims:
+        row_id = f' id="{_e(claim_anchor(c.id))}"' if anchors else ""
         rows.append(
-            f"<tr><td>{_e(c.claimant)}</td><td>{_e(_label(c.kind))}</td><td>{_e(c.statement)}"
+            f"<tr{row_id}><td>{_e(c.claimant)}</td><td>{_e(_label(c.kind))}</td><td>{_e(c.statement)}"
             + (f"<blockquote>\u201c{_e(c.quote)}\u201d</blockquote>" if c.quote else "")
             + f"</td><td>{_e(c.target or '')}</td><td>{links.article(c.article, c.item)}</td></tr>"
         )
-    rows.append("</table>")
+    rows.append("</table></div>")
     return "".join(rows)
 
 
