@@ -19,31 +19,40 @@ from briefing.cli.output import plural
 from briefing.errors import BriefingError, ConfigurationError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODEL, OFFLINE_GUIDE
 from briefing.load.article import Article
-from briefing.replay.cassettes import cassette_dirs, describe, find_cassette, provenance, replay
+from briefing.replay.cassettes import cassette_dirs, describe, provenance, replay
 
 _ARTICLE_KEY = re.compile(r"^\s*article_key:\s*['\"]?([0-9a-f]+)", re.MULTILINE)
 
 
 class Cassettes:
-    """The cassette folders of a run, and the article keys of every cassette below them."""
+    """The cassette folders of a run, searched in order: first every folder for a cassette
+    named after the article's file, then each folder and the folders below it for one recorded
+    for the article's key."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.dirs = [folder] if folder is not None else cassette_dirs()
-        self._keys: dict[str, Path] | None = None
+        self._keys: dict[Path, dict[str, Path]] = {}
 
     def find(self, article: Article) -> Path | None:
-        return find_cassette(article, self.dirs) or self._by_key().get(article.key)
+        folders = [d for d in self.dirs if d.is_dir()]
+        for folder in folders if article.name else []:
+            if (candidate := folder / f"{article.name}.yaml").is_file():
+                return candidate
+        for folder in folders:
+            if found := self._below(folder).get(article.key):
+                return found
+        return None
 
-    def _by_key(self) -> dict[str, Path]:
-        if self._keys is None:
-            self._keys = {}
-            for folder in (d for d in self.dirs if d.is_dir()):
-                for path in sorted(folder.rglob("*.yaml")):
-                    with path.open(encoding="utf-8", errors="replace") as cassette:
-                        head = cassette.read(4096)  # provenance comes first
-                    if match := _ARTICLE_KEY.search(head):
-                        self._keys.setdefault(match[1], path)
-        return self._keys
+    def _below(self, folder: Path) -> dict[str, Path]:
+        if folder not in self._keys:
+            keys: dict[str, Path] = {}
+            for path in sorted(folder.rglob("*.yaml"), key=lambda p: (len(p.parts), p)):
+                with path.open(encoding="utf-8", errors="replace") as cassette:
+                    head = cassette.read(4096)  # the provenance block comes first
+                if match := _ARTICLE_KEY.search(head):
+                    keys.setdefault(match[1], path)
+            self._keys[folder] = keys
+        return self._keys[folder]
 
     def where(self) -> str:
         return ", ".join(str(d) for d in self.dirs)
