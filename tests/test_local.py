@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import importlib.util
 import json
+import shutil
 import struct
 import sys
 import threading
@@ -279,9 +280,11 @@ def test_the_servers_temp_log_is_removed_on_exit_unless_kept(
     assert "threads 1 writing, 2 reading the prompt" in heard[-1] and "; log " not in heard[-1]
     server, heard = started(stand_in, threads=1, batch_threads=2, keep_log=True)
     assert server.log.is_file() and f"log {server.log}" in heard[-1]
+    shutil.rmtree(server.log.parent)
     monkeypatch.setenv(local.ENV_KEEP_LOG, "1")
     server, _ = started(stand_in, threads=1, batch_threads=2)
     assert server.log.is_file()
+    shutil.rmtree(server.log.parent)
 
 
 # --- the allowance: a long answer is cut and kept, not retried from scratch ------------------
