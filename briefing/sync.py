@@ -14,7 +14,7 @@ import asyncio
 import atexit
 import contextlib
 import threading
-from collections.abc import AsyncGenerator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Coroutine, Generator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -83,7 +83,7 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     return result
 
 
-def iterate_sync(batch: AsyncGenerator[T, None]) -> Iterator[T]:
+def iterate_sync(batch: AsyncGenerator[T, None]) -> Generator[T, None, None]:
     """The items of an async generator, each pulled only when the caller asks for it, so a
     caller that stops asking stops the batch's back-pressure too. Closing the iterator (a
     `break`, garbage collection, Ctrl-C) closes the async generator, which cancels its work."""

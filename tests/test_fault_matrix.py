@@ -122,7 +122,7 @@ class Run:
     fault: str
     entry: str
     outcome: Outcome
-    per_article: Counter[int]
+    per_article: Counter[int | None]
     paid_twice: int
 
 

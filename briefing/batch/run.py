@@ -11,7 +11,7 @@ import hashlib
 import os
 import time
 import warnings
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -357,7 +357,7 @@ def generate_briefs(
     max_tokens: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_article_tokens: int = DEFAULT_ARTICLE_TOKENS,
-) -> Iterator[BriefResult]:
+) -> Generator[BriefResult, None, None]:
     """The sync face of `agenerate_briefs` for scripts and notebooks: the same batch, run on
     briefing's own event loop. Leaving the loop (`break`, an exception, Ctrl-C) cancels the
     articles in flight; nothing is requested after the caller has left."""

@@ -14,12 +14,13 @@ from briefing.errors import BriefingError, InputError
 from briefing.eval.gold import Gold, gold_files, load_gold
 from briefing.eval.score import ArticleScore, Counts, score_article
 from briefing.extract.call import Answer, ClientEndpoint
-from briefing.extract.core import brief_article, run_sync
+from briefing.extract.core import brief_article
 from briefing.extract.parse import Unusable, parse
 from briefing.extract.settings import ModeName, Options, async_client_from_env, settings_for
 from briefing.load.article import Article
 from briefing.models import Brief
 from briefing.replay.cassettes import replay
+from briefing.sync import run_sync
 
 KINDS = ("agreements", "officials", "claims")
 

@@ -103,6 +103,14 @@ class Article(BaseModel):
             raise ValueError("the article text is empty")
         if "\x00" in text:
             raise ValueError("the article text contains NUL bytes; is this a binary file?")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"the article text is not valid Unicode: a lone surrogate at character "
+                f"{exc.start} (text decoded with errors='surrogateescape'?); decode it as UTF-8 "
+                "or clean it first"
+            ) from None
         if len(text) > MAX_ARTICLE_CHARS:
             raise ValueError(
                 f"the article has {len(text):,} characters, more than the {MAX_ARTICLE_CHARS:,} "
