@@ -45,6 +45,7 @@ from briefing.extract.settings import (
     settings_for,
 )
 from briefing.load.article import Article, as_article
+from briefing.local.models import LocalModel
 from briefing.local.server import LOCAL_ENDPOINT, LOCAL_TIMEOUT, local_client
 from briefing.models import Brief, Usage
 from briefing.sync import iterate_sync
@@ -108,7 +109,7 @@ async def agenerate_briefs(
     articles: Iterable[ArticleLike],
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
-    local: str | os.PathLike[str] | None = None,
+    local: LocalModel | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     concurrency: int = 8,
@@ -148,7 +149,7 @@ async def agenerate_briefs(
     limits = RateLimits(
         requests_per_minute=max_requests_per_minute, tokens_per_minute=max_tokens_per_minute
     )
-    if local is not None:
+    if local is not None and local is not False:
         if client is not None:
             raise ConfigurationError("pass client= or local=, not both")
         resolve_mode(mode, LOCAL_ENDPOINT)  # a wrong mode is refused before the model loads
@@ -340,7 +341,7 @@ def generate_briefs(
     articles: Iterable[ArticleLike],
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
-    local: str | os.PathLike[str] | None = None,
+    local: LocalModel | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     concurrency: int = 8,

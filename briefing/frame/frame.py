@@ -10,7 +10,6 @@ concurrency, rate limits, cache and budgets as any batch).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from briefing.extract.settings import (
 )
 from briefing.frame.schema import COLUMN_NAMES, to_frame
 from briefing.load.article import Article
+from briefing.local.models import LocalModel
 from briefing.models import Usage
 from briefing.pricing import cost_of
 
@@ -235,7 +235,7 @@ def brief_frame(
     title: str | None = None,
     keep: Sequence[str] = (),
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
-    local: str | os.PathLike[str] | None = None,
+    local: LocalModel | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     concurrency: int = 8,
