@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from briefing.ground.people import Entry, merge_officials
 from briefing.models import Evidence, Official
 
@@ -109,3 +111,14 @@ def test_transliteration_particles_and_suffixes() -> None:
         assert len(merged) == 1, (full, variant)
         assert merged[0].name == full
         assert merged[0].names == [full, variant]
+
+
+def test_the_merge_follows_the_shared_name_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One article's merge and the digest compare names by `briefing.ground.names` alone: a
+    stricter spelling threshold there keeps Shoigu and Shoygu apart here too."""
+    from briefing.ground import names
+
+    variants = [entry("Sergei Shoigu"), entry("Sergei Shoygu", start=3)]
+    assert len(merge(variants)) == 1
+    monkeypatch.setattr(names, "SPELLING_SIMILARITY", 1.0)
+    assert len(merge(variants)) == 2

@@ -2,74 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import product
 
+from briefing.ground.names import Name, first_names_agree, similar
+from briefing.ground.names import fold_name as fold_name  # dedupe, labels and eval import it here
 from briefing.models import Evidence, Official
 
-HONORIFICS = {
-    "mr", "mrs", "ms", "dr", "prof", "gen", "general", "lt", "col", "colonel", "maj", "adm",
-    "admiral", "sir", "dame", "lord", "sheikh", "president", "prime", "minister", "secretary",
-    "chancellor", "king", "queen", "prince", "senator", "sen", "rep", "ambassador", "judge",
-    "amir", "emir", "sultan", "sheikha", "crown", "princess", "emperor", "he", "hrh", "vice",
-    "deputy",
-}  # fmt: skip
-PARTICLES = {"al", "el", "bin", "ibn", "bint", "von", "van", "der", "den", "de", "da", "di", "du"}
-SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
-PATRONYMIC = {"bin", "ibn", "bint", "ben"}
-SPELLING_SIMILARITY = 0.75
-_NOT_CORE = HONORIFICS | PARTICLES | SUFFIXES
-
 Entry = tuple[list[str], str | None, str | None, str | None, list[Evidence]]
-
-
-@dataclass(frozen=True)
-class _Name:
-    """A name split for comparison: `core` without honorifics, particles and suffixes."""
-
-    text: str
-    words: tuple[str, ...]
-    core: tuple[str, ...]
-    is_reference: bool  # "the newly appointed Iranian Police Chief", not a name
-
-    @classmethod
-    def of(cls, text: str) -> _Name:
-        return _parse(text)
-
-    @classmethod
-    def parse(cls, text: str) -> _Name:
-        words = tuple(re.findall(r"\w+(?:'\w+)*", fold_name(text)))
-        core = tuple(w for w in words if w not in _NOT_CORE)
-        determiner = text.strip().lower().startswith(("the ", "a ", "an ", "his ", "her "))
-        lower_start = text[:1].islower() and (not words or words[0] not in PARTICLES)
-        return cls(text, words, core, determiner or lower_start or not core)
-
-    @property
-    def surname(self) -> str:
-        return self.core[-1]
-
-    @property
-    def patronymic(self) -> bool:
-        """ "Mohammed bin Salman": the last word is a father's name, not a family name."""
-        return len(self.words) > 1 and self.words[-2] in PATRONYMIC
-
-
-def fold_name(text: str) -> str:
-    """A name folded for comparison in any script: NFKC, case folded, accents dropped (so
-    that "Erdoğan" meets "Erdogan"), letters of every alphabet kept."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> _Name:
-    """Names recur in every pairwise comparison of a merge; a parse never changes."""
-    return _Name.parse(text)
 
 
 @dataclass
@@ -80,28 +21,15 @@ class _Person:
     country: str | None
     evidence: list[Evidence] = field(default_factory=list)
 
-    def parsed(self) -> list[_Name]:
-        return [_Name.of(n) for n in self.names]
+    def parsed(self) -> list[Name]:
+        return [Name.of(n) for n in self.names]
 
 
-def _similar(a: str, b: str) -> bool:
-    return a == b or (
-        a[:1] == b[:1] and difflib.SequenceMatcher(None, a, b).ratio() >= SPELLING_SIMILARITY
-    )
+def _full_names_match(a: Name, b: Name) -> bool:
+    return similar(a.surname, b.surname) and first_names_agree(a, b)
 
 
-def _first_names_agree(a: _Name, b: _Name) -> bool:
-    fa, fb = a.core[:-1], b.core[:-1]
-    if len(fa) == 1 and len(fb) == 1 and min(len(fa[0]), len(fb[0])) == 1:
-        return fa[0][0] == fb[0][0]  # "J. Smith" and "John Smith"
-    return fa == fb
-
-
-def _full_names_match(a: _Name, b: _Name) -> bool:
-    return _similar(a.surname, b.surname) and _first_names_agree(a, b)
-
-
-def _surname_only_match(a: _Name, b: _Name, owners: dict[str, int]) -> bool:
+def _surname_only_match(a: Name, b: Name, owners: dict[str, int]) -> bool:
     short, full = (a, b) if len(a.core) == 1 else (b, a)
     return (
         len(short.core) == 1
