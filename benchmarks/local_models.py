@@ -21,7 +21,6 @@ otherwise idle machine.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 import time
@@ -77,8 +76,6 @@ def main() -> None:
     p.add_argument("--batch-threads", type=int, help="threads reading the prompt (default: all)")
     p.add_argument("--record", type=Path, metavar="DIR", help="record each exchange as a cassette")
     args = p.parse_args()
-    if args.record is not None and "timeout" not in inspect.signature(record).parameters:
-        sys.exit("--record needs briefing.replay.cassettes.record(..., timeout=...)")
     files = gold_files(args.gold)[: args.articles]
     loaded = [(f, *load_gold(f)) for f in files]
     resolved = resolve_local(args.model, say=lambda m: print(f"# {m}", file=sys.stderr))
@@ -105,7 +102,7 @@ def main() -> None:
                     cassette = args.record / f"{article.name or name}.yaml"
                     brief = record(article_file(gold_file), cassette, client=client,
                                    model=server.model, mode=args.mode,
-                                   timeout=LOCAL_TIMEOUT)  # type: ignore[call-arg]  # fmt: skip
+                                   timeout=LOCAL_TIMEOUT)  # fmt: skip
                 else:
                     brief = generate_brief(article, client=client, model=server.model,
                                            mode=args.mode, timeout=LOCAL_TIMEOUT)  # fmt: skip

@@ -573,7 +573,7 @@ def test_cli_model_faults_exit_1_without_a_traceback(cli: dict[str, CliRun]) -> 
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
     assert all(line.startswith("briefing: ") for line in run.stderr.splitlines()), run.stderr
-    assert f"0 of {len(MODEL_FAULTS)} article(s) briefed" in run.stderr
+    assert f"0 of {len(MODEL_FAULTS)} articles briefed" in run.stderr
     assert run.seconds < 30
 
 
@@ -626,7 +626,7 @@ def test_cli_folder_briefs_the_good_file_and_names_each_bad_one(cli: dict[str, C
 
 
 def test_cli_folder_includes_html_pages(cli: dict[str, CliRun]) -> None:
-    assert "1 of 5 article(s) briefed" in cli["folder"].stderr
+    assert "1 of 5 articles briefed" in cli["folder"].stderr
 
 
 def test_cli_names_each_bad_file_once(cli: dict[str, CliRun]) -> None:

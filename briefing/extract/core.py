@@ -55,6 +55,7 @@ from briefing.extract.settings import (
 from briefing.ground.assemble import assemble
 from briefing.ground.rules import item_problems, without_unsupported
 from briefing.load.article import Article, as_article
+from briefing.local.models import LocalModel
 from briefing.local.server import LOCAL_ENDPOINT, LOCAL_TIMEOUT, local_client
 from briefing.models import Brief, RunRecord
 from briefing.pricing import cost_of
@@ -69,7 +70,7 @@ async def agenerate_brief(
     article: ArticleLike,
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
-    local: str | os.PathLike[str] | None = None,
+    local: LocalModel | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     max_retries: int = DEFAULT_MAX_RETRIES,
@@ -82,9 +83,10 @@ async def agenerate_brief(
 ) -> Brief:
     """Brief one article. `client` is an `openai.OpenAI` or `openai.AsyncOpenAI`, used as
     given with its own retries off in favour of ours; without one, OPENAI_API_KEY /
-    OPENAI_BASE_URL and BRIEFING_MODEL configure it. `local` is a GGUF model file instead:
-    llama.cpp's server is started on it for this article and stopped after (the `local`
-    extra), and the default timeout becomes 900 s an answer. `cache` is a `BriefCache`."""
+    OPENAI_BASE_URL and BRIEFING_MODEL configure it. `local` is a local model instead: True
+    (the default model), a GGUF file or "hf:OWNER/REPO/FILE.gguf"; llama.cpp's server is
+    started on it for this article and stopped after (the `local` extra), and the default
+    timeout becomes 900 s an answer. `cache` is a `BriefCache`."""
     doc = as_article(article)
     options = Options(
         max_retries, transport_retries, temperature, max_tokens, timeout, max_article_tokens
@@ -133,7 +135,7 @@ def generate_brief(
     article: ArticleLike,
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
-    local: str | os.PathLike[str] | None = None,
+    local: LocalModel | None = None,
     model: str | None = None,
     mode: ModeName = "auto",
     max_retries: int = DEFAULT_MAX_RETRIES,

@@ -72,11 +72,16 @@ class Options:
 
 
 def no_endpoint_message() -> str:
+    """What to do without an endpoint, naming what each entry point takes."""
     return (
         f"no model endpoint configured. Three ways on: set {ENV_KEY} (OpenAI) or pass "
-        f"client=...; a local model: local='MODEL.gguf' (--local on the command line) or "
-        f"{ENV_BASE_URL} pointing at a server such as Ollama (see {OFFLINE_GUIDE}); or replay "
-        "a recorded cassette (replay_brief, or the command line with no key set)"
+        "client=...; a local model: generate_brief, agenerate_brief, generate_briefs, "
+        "agenerate_briefs and brief_frame take local=True (the default model, "
+        "Qwen2.5-Coder-1.5B: `bash scripts/llama-server install` gets it), "
+        "local='MODEL.gguf' or local='hf:OWNER/REPO/FILE.gguf' (--local [MODEL] on the "
+        f"command line), or {ENV_BASE_URL} pointing at a server such as Ollama (see "
+        f"{OFFLINE_GUIDE}); or replay a recorded cassette (replay_brief, or the command line "
+        "with no key set)"
     )
 
 

@@ -26,7 +26,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from briefing.errors import ConfigurationError
 from briefing.extract.core import generate_brief
 from briefing.extract.prompts import prompt_version
-from briefing.extract.settings import DEFAULT_MODEL, ModeName
+from briefing.extract.settings import DEFAULT_MODEL, DEFAULT_TIMEOUT, ModeName
 from briefing.load.article import Article, load_article
 from briefing.models import Brief
 from briefing.replay.envelope import Reply, completion_envelope
@@ -288,15 +288,22 @@ def author(seed: Path, reply_file: Path, out: Path, *, model: str = DEFAULT_MODE
 
 
 def record(
-    seed: Path, out: Path, *, client: openai.OpenAI | openai.AsyncOpenAI, model: str, mode: ModeName
+    seed: Path,
+    out: Path,
+    *,
+    client: openai.OpenAI | openai.AsyncOpenAI,
+    model: str,
+    mode: ModeName,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Brief:
-    """Record a live exchange with the endpoint `client` points at, marked `recorded`."""
+    """Record a live exchange with the endpoint `client` points at, marked `recorded`;
+    `timeout` is seconds per answer (a local model needs minutes)."""
     article = load_article(seed)
     url = httpx2.URL(str(client.base_url))
     base_url = str(url.copy_with(username=None, password=None, query=None)).rstrip("/")
     prov = _provenance("recorded", article, base_url=base_url, model=model, mode=mode, note="")
     with _recording(out, prov):
-        brief = generate_brief(article, client=client, model=model, mode=mode)
+        brief = generate_brief(article, client=client, model=model, mode=mode, timeout=timeout)
         prov["served_model"] = brief.record.model
     return brief
 
