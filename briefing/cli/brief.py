@@ -21,6 +21,15 @@ import openai
 from briefing.batch.cache import BriefCache
 from briefing.batch.run import BriefResult, generate_briefs
 from briefing.cli.console import say
+from briefing.cli.local import (
+    DEFAULT,
+    LOCAL_CONCURRENCY,
+    check_threads,
+    served,
+    split_local,
+    threads_help,
+    without_model,
+)
 from briefing.cli.output import (
     UsageError,
     add_output_options,
@@ -39,10 +48,11 @@ from briefing.extract.settings import (
     env_configured,
 )
 from briefing.load.article import Article, article_from_bytes, load_article
-from briefing.local.server import LOCAL_TIMEOUT
+from briefing.local.server import ENV_BATCH_THREADS, ENV_KEEP_LOG, ENV_THREADS, LOCAL_TIMEOUT
 from briefing.models import Brief, Usage
 
 EXIT_OK, EXIT_MODEL, EXIT_USER = 0, 1, 2
+CONCURRENCY = 8
 ARTICLE_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm", ".pdf", ".docx")
 __all__ = ["ARTICLE_SUFFIXES", "UsageError", "add_arguments", "emit", "expand", "run_brief"]
 
@@ -91,6 +101,12 @@ def check_output_options(options: argparse.Namespace) -> None:
 def run_brief(options: argparse.Namespace) -> int:
     if options.open:
         options.format = "html"
+    if options.local is not None:
+        options.local, options.files = split_local(options.local, options.files, ARTICLE_SUFFIXES)
+    elif options.threads or options.batch_threads or options.keep_server_log:
+        raise UsageError("--threads, --batch-threads and --keep-server-log go with --local")
+    if not options.files:
+        raise UsageError("give the article FILE(s) to brief (or - for stdin)")
     check_output_options(options)
     apply_prices(options.price)
     files = expand(options.files, quiet=options.quiet)
@@ -109,35 +125,33 @@ def run_brief(options: argparse.Namespace) -> int:
             )
     if several and options.format == "html" and options.output is None and not options.open:
         raise UsageError("several HTML briefings need -o FOLDER (one page per article)")
-    if options.jsonl and not (env_configured() and not options.replay):
-        raise UsageError(f"--jsonl logs live runs; set {ENV_KEY} or {ENV_BASE_URL}")
+    live = (env_configured() or options.local is not None) and not options.replay
+    if options.jsonl and not live:
+        raise UsageError(f"--jsonl logs live runs; set {ENV_KEY} or {ENV_BASE_URL}, or --local")
     if options.timeout is None:
         options.timeout = LOCAL_TIMEOUT if options.local is not None else DEFAULT_TIMEOUT
+    if options.concurrency is None:
+        options.concurrency = LOCAL_CONCURRENCY if options.local is not None else CONCURRENCY
     if options.local is not None:
         return _run_local(files, options, several)
-    live = env_configured() and not options.replay
     results = _live(files, options) if live else _replayed(files, options)
     return _report(results, files, options, several)
 
 
 def _run_local(files: list[Path], options: argparse.Namespace, several: bool) -> int:
-    """--local MODEL.gguf: llama.cpp's server for the length of the run, sized to the files."""
-    from briefing.local.server import check_model_file, context_for, local_server
-
+    """--local [MODEL]: llama.cpp's server for the length of the run, sized to the files; not
+    started at all when the cache holds every briefing."""
     if options.replay:
         raise UsageError("--local runs a model; --replay replays recordings: give one of them")
-    model_file = check_model_file(options.local)
-    sizes = [p.stat().st_size if str(p) != "-" else 0 for p in files]
-    with local_server(model_file, n_ctx=context_for(sizes, options.max_tokens)) as server:
-        _notice(
-            options,
-            f"--local: llama.cpp serves {server.model} on {server.base_url} (context "
-            f"{server.n_ctx} tokens, {server.threads} threads); a small model takes minutes "
-            "per article",
-        )
-        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
-        options.model = options.model or server.model
-        return _report(_live(files, options, client), files, options, several)
+    known = without_model(files, options, lambda path: _load(path, options))
+    if known is not None:
+        if any(result.cached for result in known):
+            _notice(options, "--local: every briefing is in the cache; the model was not started")
+        return _report(iter(known), files, options, several)
+    with served(files, options) as session:
+        _notice(options, "a small model takes minutes per article; each section is shown")
+        options.model = options.model or session.model
+        return _report(_live(files, options, session.client), files, options, several)
 
 
 def _report(
@@ -156,6 +170,9 @@ def _report(
             continue
         counts["ok"] += 1
         counts["cached"] += result.cached or result.resumed
+        if (result.cached or result.resumed) and not options.quiet:
+            where = f"the log {options.jsonl}" if result.resumed else _cache_named(options)
+            say(f"{result.source}: from {where}, no request made (--no-cache asks the model)")
         printed += emit(result.brief, options, several, printed)
     if skipped:
         say(
@@ -171,6 +188,10 @@ def _report(
             f"{plural(spent.total_tokens, 'token')} spent"
         )
     return worst
+
+
+def _cache_named(options: argparse.Namespace) -> str:
+    return f"the cache ({BriefCache(options.cache_dir).folder})"
 
 
 def apply_prices(prices: list[str]) -> None:
@@ -340,7 +361,7 @@ def _text(value: str) -> str:
 def add_arguments(brief: argparse.ArgumentParser) -> None:
     brief.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         type=Path,
         help="article files (.txt, .md, .html, .pdf with a text layer, .docx) or folders of "
@@ -375,10 +396,31 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     model.add_argument("--model", help=f"model name (default: ${ENV_MODEL} or gpt-4.1-mini)")
     model.add_argument(
         "--local",
-        type=Path,
-        metavar="MODEL.gguf",
-        help="brief with this local model: llama.cpp's server is started for the run and "
-        f"stopped after (the 'local' extra; see {OFFLINE_GUIDE})",
+        nargs="?",
+        const=DEFAULT,
+        metavar="MODEL",
+        help="brief with a local model: alone, the default model (Qwen2.5-Coder-1.5B; `bash "
+        "scripts/llama-server install` gets it), or a MODEL.gguf file, or "
+        "hf:OWNER/REPO/FILE.gguf; llama.cpp's server is started for the run and stopped after "
+        f"(see {OFFLINE_GUIDE})",
+    )
+    model.add_argument(
+        "--threads",
+        type=check_threads,
+        metavar="N",
+        help=threads_help("writing tokens", ENV_THREADS, "1 on up to 3 CPUs, half of them above"),
+    )
+    model.add_argument(
+        "--batch-threads",
+        type=check_threads,
+        metavar="N",
+        help=threads_help("reading the prompt", ENV_BATCH_THREADS, "every CPU"),
+    )
+    model.add_argument(
+        "--keep-server-log",
+        action="store_true",
+        help=f"keep llama.cpp's server log with --local (else removed at the end; also "
+        f"${ENV_KEEP_LOG}=1)",
     )
     model.add_argument(
         "--mode",
@@ -400,7 +442,12 @@ def add_arguments(brief: argparse.ArgumentParser) -> None:
     )
     model.add_argument("--max-tokens", type=int, help="cap on the model's output tokens")
     batch = brief.add_argument_group("batches (live runs)")
-    batch.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
+    batch.add_argument(
+        "--concurrency",
+        type=int,
+        help=f"articles in flight at once (default {CONCURRENCY}; {LOCAL_CONCURRENCY} with "
+        "--local, whose server answers one request at a time)",
+    )
     batch.add_argument("--no-cache", action="store_true", help="always call the model")
     batch.add_argument("--cache-dir", type=Path, help="cache folder (default ~/.cache/briefing)")
     batch.add_argument("--max-cost", type=float, help="stop starting articles past this many USD")

@@ -24,6 +24,7 @@ from briefing.cli.output import plural
 from briefing.digest.cli import add_digest_parser
 from briefing.errors import BriefingError, ModelError, UserError
 from briefing.extract.settings import ENV_BASE_URL, ENV_KEY, ENV_MODE, ENV_MODEL, MODES
+from briefing.redact import redact
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool cut off by `head`
 SUBCOMMANDS = {"batch", "brief", "cache", "cassettes", "digest", "doctor", "eval", "schema"}
@@ -200,7 +201,9 @@ def _doctor(options: argparse.Namespace) -> int:
     base_url = os.environ.get(ENV_BASE_URL)
     model = resolve_model(None)
     endpoint = base_url or ("https://api.openai.com/v1" if key else None)
-    print(f"endpoint  {endpoint or 'none'}" + (f" ({ENV_BASE_URL})" if base_url else ""))
+    # A base URL may carry credentials (https://user:secret@host/v1): never printed.
+    shown = redact(endpoint) if endpoint else "none"
+    print(f"endpoint  {shown}" + (f" ({ENV_BASE_URL})" if base_url else ""))
     print(f"key       {'set' if key else 'not set'} ({ENV_KEY})")
     print(f"model     {model}" + (f" ({ENV_MODEL})" if os.environ.get(ENV_MODEL) else " (default)"))
     if endpoint:
@@ -216,11 +219,14 @@ def _doctor(options: argparse.Namespace) -> int:
     folders = [str(d) for d in cassette_dirs() if d.is_dir()]
     print(f"cassettes {', '.join(folders) or 'none found'}")
     local = importlib.util.find_spec("llama_cpp") is not None
-    print(f"local     llama.cpp server {'installed' if local else 'not installed'} (--local)")
+    print(
+        f"local     llama.cpp server {'installed' if local else 'not installed'}; "
+        f"{_default_model_state()} (--local)"
+    )
     if not endpoint:
         print(
             f"next: no model endpoint. Set {ENV_KEY} for OpenAI; or brief with a local model, "
-            "briefing --local MODEL.gguf FILE"
+            "briefing --local FILE (the default model) or --local MODEL.gguf FILE"
             + ("" if local else " (after: bash scripts/llama-server install)")
             + f", or point {ENV_BASE_URL} at a local server (see {OFFLINE_GUIDE}); or brief a "
             "seed offline: briefing seeds/000_b6e8438b54aa0c6d.txt"
@@ -230,6 +236,22 @@ def _doctor(options: argparse.Namespace) -> int:
     else:
         print("next: briefing path/to/article.txt")
     return EXIT_OK
+
+
+def _default_model_state() -> str:
+    """Whether the default local model is ready, installed but not yet joined, or missing."""
+    from briefing.local.models import DEFAULT_MODEL, models_dir, part_files
+
+    joined = models_dir() / f"{DEFAULT_MODEL.name}.gguf"
+    if joined.is_file() and joined.stat().st_size == DEFAULT_MODEL.size:
+        return f"default model {DEFAULT_MODEL.title} at {joined}"
+    try:
+        part_files(DEFAULT_MODEL)
+    except BriefingError:
+        return (
+            f"default model {DEFAULT_MODEL.title} not installed (bash scripts/llama-server install)"
+        )
+    return f"default model {DEFAULT_MODEL.title} installed, joined on first use"
 
 
 def _schema(options: argparse.Namespace) -> int:
