@@ -174,3 +174,18 @@ def test_cache_info_counts_entries(tmp_path: Path, capsys: pytest.CaptureFixture
     (tmp_path / "ab" / "abc.json").write_text("{}")
     assert main(["cache", "info", "--cache-dir", str(tmp_path)]) == 0
     assert "entries 1" in capsys.readouterr().out
+
+
+def test_doctor_never_prints_credentials_in_the_base_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv(
+        "OPENAI_BASE_URL",
+        "https://analyst:hunter2-secret@llm.example.org/v1?api_key=sk-abcd1234efgh",
+    )
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "llm.example.org/v1" in out and "(OPENAI_BASE_URL)" in out
+    for secret in ("analyst", "hunter2-secret", "sk-abcd1234efgh"):
+        assert secret not in out

@@ -410,3 +410,149 @@ def test_each_section_is_announced_as_it_starts() -> None:
     assert events[0].article.startswith("Iran and Russia signed")
     generate_brief(ARTICLE, client=FakeModel(list(ANSWERS.values())).client(), mode="sections")
     assert len(events) == 4  # heard only inside the block
+
+
+# --- `briefing --local [MODEL]`, through the command, with a stand-in llama.cpp server ---------
+
+CHAT_STAND_IN = """
+import http.server, json, sys
+from pathlib import Path
+here = Path(__file__).parent
+argv = sys.argv[1:]
+port = int(argv[argv.index("--port") + 1])
+with (here / "started.jsonl").open("a") as f:
+    f.write(json.dumps(argv) + "\\n")
+answers = json.loads((here / "answers.json").read_text())
+def section(body):
+    asked = body["messages"][-1]["content"].split("\\n\\n")[0].lower()
+    return next((k for k in ("agreements", "officials", "claims") if k in asked), "headline")
+def sse(text):
+    chunks = [text[i : i + 4] for i in range(0, len(text), 4)]
+    events = [{"id": "c1", "model": "m", "created": 1,
+               "choices": [{"index": 0, "delta": {"content": c}, "finish_reason": None}]}
+              for c in chunks]
+    events.append({"id": "c1", "model": "m", "created": 1,
+                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    return b"".join(f"data: {json.dumps(e)}\\n\\n".encode() for e in events) + b"data: [DONE]\\n\\n"
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, body, kind):
+        self.send_response(200); self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        self.reply(json.dumps({"data": [{"id": "stand-in"}]}).encode(), "application/json")
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with (here / "requests.jsonl").open("a") as f:
+            f.write(json.dumps(body["model"]) + "\\n")
+        self.reply(sse(json.dumps(answers[section(body)])), "text/event-stream")
+    def log_message(self, *a): print("served", *a[1:], flush=True)
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+"""
+
+
+@pytest.fixture
+def chat_stand_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """llama-cpp-python's server replaced by one answering each section as ANSWERS says, with
+    the default model "joined" in a private cache (a sparse GGUF file of the published size)."""
+    folder = tmp_path / "stand-in"
+    folder.mkdir()
+    (folder / "server.py").write_text(CHAT_STAND_IN)
+    (folder / "answers.json").write_text(json.dumps(ANSWERS))
+    real = local.server_command
+    monkeypatch.setattr(
+        local,
+        "server_command",
+        lambda *args: [sys.executable, str(folder / "server.py"), *real(*args)[3:]],
+    )
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "llama_cpp" else find_spec(name, *a),
+    )
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv(local.ENV_KEEP_LOG, raising=False)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_MODEL", "BRIEFING_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    joined = tmp_path / "cache" / "models" / f"{DEFAULT_MODEL.name}.gguf"
+    joined.parent.mkdir(parents=True)
+    with joined.open("wb") as f:
+        f.write(gguf({}))
+        f.truncate(DEFAULT_MODEL.size)
+    (tmp_path / "pact.txt").write_text(ARTICLE.text)
+    return folder
+
+
+def lines(path: Path) -> list[Any]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_local_alone_briefs_with_the_default_model_showing_licence_and_progress(
+    chat_stand_in: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from briefing.cli.main import main
+
+    article = str(tmp_path / "pact.txt")
+    flags = ["--date", "2023-06-29", "--threads", "1", "--batch-threads", "2"]
+    assert main(["--local", article, *flags]) == 0  # the article is not taken for the model
+    out, err = capsys.readouterr()
+    assert "Ahmad-Reza Radan" in out and "Viktor Zolotov" in out
+    (argv,) = lines(chat_stand_in / "started.jsonl")
+    assert argv[argv.index("--model") + 1].endswith(f"models/{DEFAULT_MODEL.name}.gguf")
+    assert argv[argv.index("--n_threads") + 1] == "1"
+    assert argv[argv.index("--n_threads_batch") + 1] == "2"
+    assert f"licence {DEFAULT_MODEL.licence}" in err
+    assert "; log " not in err  # the server's temp log is not kept
+    sections = [line for line in err.splitlines() if ": section " in line]
+    assert [line.rsplit(": section ", 1)[1] for line in sections] == [
+        "1/4: summary", "2/4: agreements", "3/4: officials", "4/4: claims"
+    ]  # fmt: skip
+    assert sections[0].startswith("briefing: Iran and Russia signed")
+    assert len([line for line in err.splitlines() if line.startswith("briefing: answer: ")]) == 4
+    assert lines(chat_stand_in / "requests.jsonl") == [DEFAULT_MODEL.name] * 4
+
+    # the rerun is answered by the cache, says so, and starts no model
+    assert main(["--local", article, *flags]) == 0
+    again, err = capsys.readouterr()
+    assert again == out
+    assert "every briefing is in the cache; the model was not started" in err
+    assert f"{article}: from the cache (" in err
+    assert len(lines(chat_stand_in / "started.jsonl")) == 1
+    assert len(lines(chat_stand_in / "requests.jsonl")) == 4
+
+
+def test_local_takes_a_gguf_file_and_keeps_the_servers_log_when_asked(
+    chat_stand_in: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from briefing.cli.main import main
+
+    model = tmp_path / "tiny-model.gguf"
+    model.write_bytes(gguf({"general.license": "mit"}))
+    article = str(tmp_path / "pact.txt")
+    assert (
+        main(["--local", str(model), article, "--keep-server-log", "--no-cache", "-f", "json"]) == 0
+    )
+    out, err = capsys.readouterr()
+    assert json.loads(out)["officials"][0]["name"] == "Ahmad-Reza Radan"
+    (argv,) = lines(chat_stand_in / "started.jsonl")
+    assert argv[argv.index("--model") + 1] == str(model)
+    assert lines(chat_stand_in / "requests.jsonl") == ["tiny-model"] * 4
+    assert "licence mit" in err
+    log = Path(err.split("; log ", 1)[1].split()[0])
+    assert log.name == "server.log" and "served" in log.read_text()
+    shutil.rmtree(log.parent)
+
+
+def test_local_refuses_before_loading_a_model_when_no_article_can_be_read(
+    chat_stand_in: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from briefing.cli.main import main
+
+    assert main(["--local", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt: no such file" in capsys.readouterr().err
+    assert main(["--local"]) == 2
+    assert "give the article FILE(s)" in capsys.readouterr().err
+    assert main(["--threads", "2", str(tmp_path / "pact.txt")]) == 2
+    assert "go with --local" in capsys.readouterr().err
+    assert not (chat_stand_in / "started.jsonl").exists()
