@@ -101,6 +101,21 @@ def test_an_answer_holding_exactly_the_gold_items_scores_one_and_a_missing_one_l
     assert score.kinds["claims"].recall == (len(gold.claims) - 1) / len(gold.claims)
 
 
+def test_the_document_an_article_is_matches_whatever_passage_shows_it() -> None:
+    """The article is the agreement: a passage other than the gold's still shows it, but a
+    reported agreement still needs its own passage."""
+    gold, article = load_gold(GOLD / "dev" / "014_aukus-joint-leaders-statement.json")
+    payload = answer_from(gold)
+    first = article.text.split(". ")[0]
+    assert all(first not in s.text for s in gold.agreements[0].spans)
+    payload["agreements"][0]["evidence"] = [first]
+    brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
+    assert score_article("014", gold, brief, proposed=None).kinds["agreements"].matched == 1
+    payload["agreements"][0]["role"] = "reported"
+    brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
+    assert score_article("014", gold, brief, proposed=None).kinds["agreements"].matched == 0
+
+
 def test_eval_command_prints_the_table_writes_reports_and_fails_under(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

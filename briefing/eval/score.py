@@ -2,7 +2,9 @@
 
 Matching rule (one-to-one, best overlap first):
 - an **agreement** matches when its evidence overlaps a gold span and its title is alike
-  (rapidfuzz token_set_ratio >= 60) or it shares a party with the gold one;
+  (rapidfuzz token_set_ratio >= 60) or it shares a party with the gold one; when both say the
+  article itself is the agreement (role `document`), any passage of the article is its evidence,
+  so the overlap is not asked;
 - an **official** matches when one of its names equals one of the gold person's name forms
   (folded: case, accents, script-aware) or both have the same surname;
 - a **claim** matches when its evidence overlaps a gold span and its claimant agrees
@@ -125,6 +127,8 @@ def score_article(name: str, gold: Gold, brief: Brief, proposed: int | None) -> 
 
     def agreement(g: Any, p: Any) -> float:
         overlap = _overlaps(p.evidence, g.spans)
+        if g.role == p.role == "document":
+            overlap = max(overlap, 1)
         parties = {fold_name(x) for x in g.parties} & {fold_name(x) for x in p.parties}
         named = fuzz.token_set_ratio(fold_name(g.title), fold_name(p.title)) >= TITLE_ALIKE
         return overlap if overlap and (named or parties) else 0

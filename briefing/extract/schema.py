@@ -81,11 +81,16 @@ class AgreementDraft(Draft):
     of intent or joint statement, reported or only mentioned."""
 
     title: str = Field(description="Its name as the article gives it, else a short description.")
-    kind: AgreementKind = Field(description="What the article calls it; other if none fits.")
+    kind: AgreementKind = Field(
+        description=(
+            "What the article calls it; a sale, acquisition or merger is a deal; other if none "
+            "fits."
+        )
+    )
     role: AgreementRole = Field(
         description=(
             "reported: news about it; background: only mentioned; document: the article "
-            "itself is it."
+            "itself is it, one item holding everything it agrees."
         )
     )
     parties: list[str] = Field(
@@ -97,13 +102,19 @@ class AgreementDraft(Draft):
     signatories: list[str] = Field(description="Names of people who signed it; may be empty.")
     status: AgreementStatus = Field(
         description=(
-            "As of the article. agreed: reached, brokered or announced as concluded; issued: "
-            "a joint statement or declaration published, not signed; in_force: said to be in "
-            "force or shown applied; unknown if not said."
+            "As of the article. proposed: put forward or planned, talks not begun; "
+            "under_negotiation: talks under way; agreed: reached, brokered or announced as "
+            "concluded; issued: a joint text (statement, declaration, communiqué, conclusions) "
+            "published by its parties, not signed; signed: only when the article says signed; "
+            "in_force: said to be in force or shown applied; broken: said to be violated; "
+            "unknown if not said."
         )
     )
     date: DateMention | None = Field(
-        description="When it reached that status, as the article words it; null if it does not."
+        description=(
+            "When it reached that status, as the article words it (not an end date such as "
+            "'until ...'); null if it does not say."
+        )
     )
     place: str | None = Field(description="Where it was signed or concluded, in article words.")
     subjects: list[str] = Field(description="Subject areas, as short noun phrases.")
@@ -111,15 +122,21 @@ class AgreementDraft(Draft):
 
 
 class OfficialDraft(Draft):
-    """A person the article names who acts for a state, body, party or company in the events
-    it reports. Not officials: journalists, commentators, analysts, people named only as former
+    """A person the article names who acts for a state, body, party, company, campaign or
+    movement in the events it reports ('then-President X' acting then is one). Not officials:
+    journalists, commentators, analysts, private individuals, people named only as former
     office-holders or in history, and unnamed people."""
 
     name: str = Field(
         description="The person's fullest name as the article spells it, without titles."
     )
     title: str | None = Field(description="Their title or role as the article gives it.")
-    affiliation: str | None = Field(description="The body, organisation or party they act for.")
+    affiliation: str | None = Field(
+        description=(
+            "The body they act for, as the article names it or their title states it (a "
+            "foreign minister's foreign ministry, a head of state's government)."
+        )
+    )
     country: str | None = Field(description="The country they serve, in English.")
     other_names: list[str] = Field(
         description=(
@@ -131,19 +148,26 @@ class OfficialDraft(Draft):
 
 
 class ClaimDraft(Draft):
-    """Something a person or body says, alleges, denies or promises, as the article reports."""
+    """Something a person or body says, alleges, denies, promises, refuses, orders or asks, as
+    the article reports."""
 
     claimant: str = Field(
         description=(
             "Who makes it: a person's full name, else the body or country, else the speaker as "
             "the article words it; several joint speakers joined with 'and'. First-person text "
-            "is its author's, as the title, byline or address names them."
+            "is its author's, as the title, byline or address names them; a sentence that names "
+            "its own speaker ('The United States will ...') is that speaker's."
         )
     )
     statement: str = Field(
         description="What they claim, as one neutral sentence attributed to them."
     )
-    target: str | None = Field(description="Whom or what it is about.")
+    target: str | None = Field(
+        description=(
+            "The person, body or country it is aimed at or about (accused, praised, warned, "
+            "asked); null when it concerns no party."
+        )
+    )
     kind: ClaimKind = Field(
         description="claim_of_responsibility: claiming an act such as an attack as one's own."
     )
@@ -169,8 +193,11 @@ class Extraction(Draft):
     officials: list[OfficialDraft] = Field(description="One entry per person.")
     claims: list[ClaimDraft] = Field(
         description=(
-            "One entry per claimant and distinct proposition; a restatement is another "
-            "evidence quote of the same entry."
+            "One entry per claimant and distinct proposition: two things said in one sentence "
+            "are two entries; a restatement is another evidence quote of the same entry. "
+            "Narration is not a claim: what happened, or what a text provides, told by the "
+            "article or by a release in its own voice; its judgements, commitments, "
+            "accusations, demands, warnings, praise and findings are claims."
         )
     )
 
