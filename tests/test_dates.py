@@ -365,7 +365,12 @@ def test_day_range_examples() -> None:
     assert value("December 30 - January 2", dt.date(2024, 1, 10), "past") == "2023-12-30"
     # a range under way at the article date counts on both sides
     assert value("December 10-12", dec11, "future") == "2023-12-10"
-    assert resolve_date("Oct 19-20", dec11) == ResolvedDate(value="2023-10-19", precision="day")
+    assert resolve_date("Oct 19-20", dec11) == ResolvedDate(
+        value="2023-10-19", precision="day", last="2023-10-20"
+    )
+    assert resolve_date("November 30 \u2013 December 1", dec11, tense="past") == ResolvedDate(
+        value="2023-11-30", precision="day", last="2023-12-01"
+    )
 
 
 @pytest.mark.parametrize("year", [1989, 2020, 2024])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -143,3 +144,24 @@ def test_text_whose_case_folding_changes_length_takes_the_careful_path() -> None
     assert _fold_whole("Stra\u00dfe \u0130stanbul") is None
     assert locate("strasse", "Die Stra\u00dfe.") is None  # never matched by expansion
     assert locate("Stra\u00dfe", "Die Stra\u00dfe.") == (4, 10)
+
+
+def test_an_agreement_reached_over_a_run_of_days_is_dated_to_its_last_day() -> None:
+    """Talks on "March 23-25" reach their agreement at the end: the gold guide's definition."""
+    from briefing import Article, generate_brief
+    from briefing.testing import FakeModel
+
+    text = "The two delegations met in Riyadh on March 23-25 and agreed a ceasefire at sea."
+    article = Article(text=text, published=dt.date(2025, 3, 26), name="range")
+    answer = {
+        "headline": "h", "bluf": "b", "key_points": [], "officials": [], "claims": [],
+        "agreements": [{
+            "title": "ceasefire at sea", "kind": "ceasefire", "role": "reported", "parties": [],
+            "signatories": [], "status": "agreed",
+            "date": {"text": "March 23-25", "tense": "past"}, "place": "Riyadh",
+            "subjects": [], "evidence": [text],
+        }],
+    }  # fmt: skip
+    brief = generate_brief(article, client=FakeModel([answer]).client(), mode="json")
+    assert brief.agreements and brief.agreements[0].date is not None
+    assert brief.agreements[0].date.value == "2025-03-25"

@@ -112,7 +112,7 @@ def assemble(
         [
             Agreement(
                 **_draft(p, AgreementDraft).model_dump(exclude={"evidence", "date"}),
-                date=_resolve(_draft(p, AgreementDraft).date, article, notes),
+                date=_resolve(_draft(p, AgreementDraft).date, article, notes, last_day=True),
                 evidence=ev,
             )
             for p, ev in good["agreement"]
@@ -209,7 +209,11 @@ def _draft(p: Proposed, kind: type[Any]) -> Any:
     return p.draft
 
 
-def _resolve(mention: DateMention | None, article: Article, notes: list[str]) -> DateValue | None:
+def _resolve(
+    mention: DateMention | None, article: Article, notes: list[str], *, last_day: bool = False
+) -> DateValue | None:
+    """`last_day`: an agreement worded with a run of days ("talks on March 23-25") is dated to
+    its last day, when it was reached."""
     if mention is None:
         return None
     resolved = None
@@ -224,7 +228,11 @@ def _resolve(mention: DateMention | None, article: Article, notes: list[str]) ->
     return DateValue(
         text=mention.text,
         tense=mention.tense,
-        value=resolved.value if resolved else None,
+        value=None
+        if resolved is None
+        else (resolved.last or resolved.value)
+        if last_day
+        else resolved.value,
         precision=resolved.precision if resolved else None,
     )
 

@@ -75,6 +75,9 @@ class ResolvedDate(BaseModel):
     model_config = ConfigDict(frozen=True)
     value: str
     precision: Precision
+    last: str | None = (
+        None  # a run of days ("March 23-25"): `value` is its first day, this its last
+    )
 
 
 # fmt: off
@@ -332,8 +335,10 @@ def _week(day: dt.date) -> str:
     return f"{iso.year:04d}-W{iso.week:02d}"
 
 
-def _day(day: dt.date) -> ResolvedDate:
-    return ResolvedDate(value=day.isoformat(), precision="day")
+def _day(day: dt.date, last: dt.date | None = None) -> ResolvedDate:
+    return ResolvedDate(
+        value=day.isoformat(), precision="day", last=last.isoformat() if last else None
+    )
 
 
 def _year_of(ref: str | None, anchor: dt.date) -> int | None:
@@ -493,7 +498,8 @@ def _dated_span(
     anchor: dt.date,
     tense: Tense,
 ) -> ResolvedDate | None:
-    """The first day of a (month, day) .. (month, day) run; a written year, else by tense."""
+    """A (month, day) .. (month, day) run, its first and last day; a written year, else by
+    tense."""
     wraps = last < first
 
     def span(y: int) -> _Span | None:
@@ -509,7 +515,7 @@ def _dated_span(
     else:
         chosen = _pick(span, anchor, _mode(None, tense), anchor.year)
     found = None if chosen is None else span(chosen)
-    return None if found is None else _day(found[0])
+    return None if found is None else _day(*found)
 
 
 def _range(core: str, anchor: dt.date, tense: Tense, after_in: bool) -> ResolvedDate | None:
@@ -546,7 +552,7 @@ def _weekday_range(wd1: int, wd2: int, anchor: dt.date, tense: Tense) -> Resolve
         return lo, lo + dt.timedelta(days=(wd2 - wd1) % 7)
 
     k = _pick(span, anchor, _mode(None, tense), 0)
-    return None if k is None else _day(span(k)[0])
+    return None if k is None else _day(*span(k))
 
 
 def _day_of_month(dom: int, anchor: dt.date, tense: Tense) -> ResolvedDate | None:
