@@ -139,20 +139,30 @@ def test_an_exception_in_the_loop_body_lets_the_process_exit(tmp_path: Path) -> 
     assert done.returncode == 1 and "left the loop with BriefResult" in done.stderr
 
 
-def test_ctrl_c_in_the_command_exits_130_and_sends_nothing_after(tmp_path: Path) -> None:
+def _folder(tmp_path: Path, n: int) -> Path:
     folder = tmp_path / "in"
     folder.mkdir()
-    for i in range(8):
+    for i in range(n):
         (folder / f"a{i}.txt").write_text(f"date 2024-01-01\n\nThe council met {i}.\n")
+    return folder
+
+
+def _env(server: FaultServer, tmp_path: Path) -> dict[str, str]:
+    """The command's environment: no key or endpoint of the user's, the fault server's."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
+    return clean | {
+        "OPENAI_BASE_URL": server.url,
+        "BRIEFING_MODEL": "m",
+        "BRIEFING_MODE": "json",
+        "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+
+def test_ctrl_c_in_the_command_exits_130_and_sends_nothing_after(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, 8)
     with FaultServer() as server:
         server.default = Fault.slow(30, EMPTY)
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))},
-            "OPENAI_BASE_URL": server.url,
-            "BRIEFING_MODEL": "m",
-            "BRIEFING_MODE": "json",
-            "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
-        }
+        env = _env(server, tmp_path)
         child = subprocess.Popen(
             [sys.executable, "-m", "briefing.cli.main", "--concurrency", "2", str(folder)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -170,20 +180,10 @@ def test_ctrl_c_in_the_command_exits_130_and_sends_nothing_after(tmp_path: Path)
 
 
 def test_a_wrong_key_ends_the_command_with_exit_2_for_every_file(tmp_path: Path) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for i in range(10):
-        (folder / f"a{i}.txt").write_text(f"date 2024-01-01\n\nThe council met {i}.\n")
+    folder = _folder(tmp_path, 10)
     with FaultServer() as server:
         server.default = Fault.status(401)
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))},
-            "OPENAI_BASE_URL": server.url,
-            "OPENAI_API_KEY": "gsk_not_a_real_key_0123456789",
-            "BRIEFING_MODEL": "m",
-            "BRIEFING_MODE": "json",
-            "BRIEFING_CACHE_DIR": str(tmp_path / "cache"),
-        }
+        env = _env(server, tmp_path) | {"OPENAI_API_KEY": "gsk_not_a_real_key_0123456789"}
         done = subprocess.run(
             [sys.executable, "-m", "briefing.cli.main", str(folder)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,

@@ -156,41 +156,21 @@ def _tally(results: list[BriefResult]) -> Outcome:
     )
 
 
+BATCH: dict[str, Any] = {
+    "model": MODEL, "mode": "json", "cache": False, "concurrency": 4,
+    "transport_retries": TRANSPORT_RETRIES, "max_retries": MAX_RETRIES, "timeout": TIMEOUT,
+}  # fmt: skip
+
+
 def _sync(url: str, out: Path) -> Outcome:
     client = openai.OpenAI(base_url=url, api_key="matrix-key")
-    results = list(
-        generate_briefs(
-            ITEMS,
-            client=client,
-            model=MODEL,
-            mode="json",
-            cache=False,
-            concurrency=4,
-            transport_retries=TRANSPORT_RETRIES,
-            max_retries=MAX_RETRIES,
-            timeout=TIMEOUT,
-        )
-    )
-    return _tally(results)
+    return _tally(list(generate_briefs(ITEMS, client=client, **BATCH)))
 
 
 def _async(url: str, out: Path) -> Outcome:
     async def main() -> list[BriefResult]:
         client = openai.AsyncOpenAI(base_url=url, api_key="matrix-key")
-        return [
-            r
-            async for r in agenerate_briefs(
-                ITEMS,
-                client=client,
-                model=MODEL,
-                mode="json",
-                cache=False,
-                concurrency=4,
-                transport_retries=TRANSPORT_RETRIES,
-                max_retries=MAX_RETRIES,
-                timeout=TIMEOUT,
-            )
-        ]
+        return [r async for r in agenerate_briefs(ITEMS, client=client, **BATCH)]
 
     return _tally(asyncio.run(main()))
 
