@@ -435,3 +435,87 @@ def test_an_odd_text_is_its_own_typed_error_and_the_batch_goes_on(text: str) -> 
     assert odd.ok or isinstance(odd.error, BriefingError)
     assert not isinstance(odd.error, UnexpectedError), odd.error
     assert sum(r.ok for r in results if r.source in ("a0", "a1")) == 2
+
+
+# smaller faults --------------------------------------------------------------------------
+
+
+def test_an_async_client_serves_one_synchronous_batch_after_another(tmp_path: Path) -> None:
+    """Connections a real AsyncOpenAI pooled in one call still work in the next."""
+    import openai
+
+    with FaultServer() as server:
+        server.default = Fault.reply(EMPTY)
+        client = openai.AsyncOpenAI(base_url=server.url, api_key="reused-key", max_retries=0)
+        for run in range(3):
+            results = list(
+                generate_briefs(
+                    articles(4, tag=f"r{run}-"),
+                    client=client,
+                    model="m",
+                    mode="json",
+                    cache=False,
+                    transport_retries=0,
+                )
+            )
+            assert all(r.ok for r in results), [str(r.error) for r in results]
+        assert server.count == 12  # no request failed and was sent again
+
+
+def test_a_repair_answered_4xx_keeps_the_paid_first_answer() -> None:
+    from briefing import generate_brief
+    from briefing.testing import HTTPFailure
+
+    text = "The council met in Riga and adjourned. Mayor Anna Berzina chaired the session."
+    first = EMPTY | {
+        "officials": [
+            {"name": "Anna Berzina", "title": "Mayor", "affiliation": None, "country": None,
+             "other_names": [], "evidence": ["Mayor Anna Berzina chaired the session."]},
+            {"name": "Janis Ozols", "title": "Deputy", "affiliation": None, "country": None,
+             "other_names": [], "evidence": ["Deputy Janis Ozols voted against."]},
+        ]
+    }  # fmt: skip
+    fake = FakeModel([first, HTTPFailure(400)])
+    brief = generate_brief(Article(text=text, name="r"), client=fake.client(), mode="json")
+    assert [o.name for o in brief.officials] == ["Anna Berzina"]
+    assert any("repair request failed" in note for note in brief.record.notes)
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize("key", ["gsk_0123456789abcdefghijKLMNOP", "0123456789abcdef" * 2])
+def test_the_configured_key_is_redacted_by_value_in_errors_and_the_log(
+    key: str, tmp_path: Path
+) -> None:
+    import openai
+
+    with FaultServer() as server:
+        server.default = Fault.body(
+            json.dumps({"error": {"message": f"bad request for key {key}", "type": "x"}}),
+            status=400,
+        )
+        client = openai.OpenAI(base_url=server.url, api_key=key)
+        log = tmp_path / "log.jsonl"
+        results = list(
+            generate_briefs(articles(2), client=client, model="m", mode="json", output=log)
+        )
+    assert all(isinstance(r.error, BriefingError) for r in results)
+    assert all(key not in str(r.error) for r in results)
+    assert "bad request for key [redacted]" in str(results[0].error)
+    assert key not in log.read_text()
+
+
+def test_the_mapper_of_a_data_engine_ends_every_row_on_a_wrong_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pandas = pytest.importorskip("pandas")
+    from briefing import BriefMapper, FrameSettings
+
+    with FaultServer() as server:
+        server.default = Fault.status(401)
+        monkeypatch.setenv("OPENAI_API_KEY", "mapper-key-0123")
+        mapper = BriefMapper(
+            FrameSettings(base_url=server.url, model="m", mode="json", cache=False, published=None)
+        )
+        rows = mapper(pandas.DataFrame({"text": [f"The council met {i}." for i in range(10)]}))
+    assert len(rows) == 10
+    assert set(rows["error_type"]) == {"ConfigurationError"}
