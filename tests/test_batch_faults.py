@@ -519,3 +519,29 @@ def test_the_mapper_of_a_data_engine_ends_every_row_on_a_wrong_key(
         rows = mapper(pandas.DataFrame({"text": [f"The council met {i}." for i in range(10)]}))
     assert len(rows) == 10
     assert set(rows["error_type"]) == {"ConfigurationError"}
+
+
+def test_a_broken_html_reader_is_a_configuration_error_not_a_traceback(tmp_path: Path) -> None:
+    """As a venv whose old pip left lxml without lxml_html_clean has it."""
+    page = ROOT / "tests" / "data" / "pages" / "harbour_times_accord.html"
+    done = _script(
+        tmp_path,
+        f"""
+        import sys
+        sys.modules["lxml_html_clean"] = None  # not installed
+        from briefing import ConfigurationError, generate_briefs, load_article
+        from briefing.testing import FakeModel
+        try:
+            load_article({str(page)!r})
+        except ConfigurationError as exc:
+            print("refused:", exc)
+        fake = FakeModel(function=lambda request: {EMPTY!r})
+        results = list(generate_briefs([{str(page)!r}, "The council met."],
+                                       client=fake.client(), cache=False))
+        print(sorted(type(r.error).__name__ for r in results))
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused: web pages cannot be read" in done.stdout
+    assert "lxml_html_clean" in done.stdout
+    assert "['ConfigurationError', 'NoneType']" in done.stdout

@@ -17,6 +17,9 @@ import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
+
+from briefing.errors import ConfigurationError
 
 _BLOCKS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
@@ -62,10 +65,24 @@ def looks_like_html(text: str) -> bool:
     return tags >= 3
 
 
+def _trafilatura() -> Any:
+    """The HTML reader; a broken install (lxml without its html-clean part, as old pips leave
+    it) is a ConfigurationError that says what to install, not a traceback per page."""
+    try:
+        import trafilatura
+        import trafilatura.settings
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"web pages cannot be read: the HTML reader does not load ({exc}); "
+            "`pip install lxml_html_clean` or reinstall grounded-briefing"
+        ) from None
+    return trafilatura
+
+
 def read_page(markup: str) -> Page:
     """The article of a web page, without its furniture, with its title, date and site."""
-    import trafilatura
-    from trafilatura.settings import Document
+    trafilatura = _trafilatura()
+    Document = trafilatura.settings.Document
 
     found = trafilatura.bare_extraction(
         markup,
@@ -106,7 +123,7 @@ def _clean(value: str | None) -> str | None:
 
 def _page_date(markup: str) -> dt.date | None:
     """The publication date the page's metadata gives, looked for in its metadata only."""
-    import trafilatura
+    trafilatura = _trafilatura()
 
     collector = _Metadata()
     collector.feed(markup)
