@@ -136,8 +136,9 @@ async def agenerate_briefs(
     (default on, in ~/.cache/briefing or $BRIEFING_CACHE_DIR) answers repeats without a call;
     `output` names a JSONL log that a rerun resumes from (one batch writes it at a time);
     `max_cost` (US dollars, at briefing.PRICES) or `max_total_tokens` stop new articles once
-    reached. `local` is a GGUF model file served by llama.cpp for the batch, instead of
-    `client`. Every option is checked before the first request; after that every article
+    reached. `local` is a local model served by llama.cpp for the batch instead of `client`
+    (True for the default model, a GGUF path, or "hf:OWNER/REPO/FILE.gguf"), one article at a
+    time. Every option is checked before the first request; after that every article
     ends as a Brief or as its own typed error, whatever happens to the others.
     """
     items = as_list(articles)
@@ -156,6 +157,7 @@ async def agenerate_briefs(
         if timeout == DEFAULT_TIMEOUT:
             options = dataclasses.replace(options, timeout=LOCAL_TIMEOUT)
         sizes = [len(a.text) for a in items if isinstance(a, Article)] or [0]
+        concurrency = 1  # the server answers one request at a time: queued ones would time out
         async with local_client(local, sizes, answer_tokens=max_tokens) as (served, name):
             batch = _batch(
                 items, served, model or name, mode, False, concurrency, cache, output,

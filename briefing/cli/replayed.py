@@ -63,8 +63,9 @@ def no_endpoint_advice(missing: str, looked_in: str) -> str:
     return (
         f"no model endpoint is configured and {missing} (looked in {looked_in} and the folders "
         f"below them); set {ENV_KEY} to use OpenAI, or {ENV_BASE_URL} for an OpenAI-compatible "
-        f"server (llama.cpp, Ollama), and optionally {ENV_MODEL}; or brief with a local model "
-        f"file: --local MODEL.gguf (see {OFFLINE_GUIDE})"
+        f"server (llama.cpp, Ollama), and optionally {ENV_MODEL}; or brief with a local model: "
+        f"--local (the default model, after `bash scripts/llama-server install`) or --local "
+        f"MODEL.gguf (see {OFFLINE_GUIDE})"
     )
 
 
