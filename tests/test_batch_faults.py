@@ -545,3 +545,20 @@ def test_a_broken_html_reader_is_a_configuration_error_not_a_traceback(tmp_path:
     assert "refused: web pages cannot be read" in done.stdout
     assert "lxml_html_clean" in done.stdout
     assert "['ConfigurationError', 'NoneType']" in done.stdout
+
+
+def test_the_command_says_the_cache_turned_off_once_as_a_notice(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, 4)
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a folder")
+    with FaultServer() as server:
+        server.default = Fault.reply(EMPTY)
+        done = subprocess.run(
+            [sys.executable, "-m", "briefing.cli.main", "--cache-dir", str(blocker), str(folder),
+             "-o", f"{tmp_path / 'out'}{os.sep}"],
+            cwd=ROOT, env=_env(server, tmp_path), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    notices = [line for line in done.stderr.splitlines() if "cache is off" in line]
+    assert len(notices) == 1 and notices[0].startswith("briefing: warning: the cache is off")
+    assert "BriefingWarning" not in done.stderr

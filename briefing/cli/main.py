@@ -17,7 +17,7 @@ from pathlib import Path
 
 from briefing.cli.batch import add_batch_parser
 from briefing.cli.brief import EXIT_MODEL, EXIT_OK, EXIT_USER, add_arguments, run_brief
-from briefing.cli.console import say
+from briefing.cli.console import say, warnings_as_notices
 from briefing.cli.entry import EXIT_INTERRUPTED
 from briefing.cli.evaluate import add_eval_parser
 from briefing.cli.output import plural
@@ -40,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.insert(0, "brief")
     options = parser.parse_args(args)
     try:
-        code: int = options.run(options)
+        with warnings_as_notices():
+            code: int = options.run(options)
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
