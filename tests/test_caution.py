@@ -35,11 +35,11 @@ def test_the_html_opens_with_the_caution_the_markdown_gives(brief: Brief) -> Non
     dropped = len(brief.record.unverified)
     assert dropped >= 2 and not brief.agreements
     markdown = brief.to_markdown()
-    assert f"**Caution:** {dropped} item(s) the model proposed could not be verified" in markdown
+    assert f"**Caution:** {dropped} items the model proposed could not be verified" in markdown
     html = brief.to_html()
     caution = html.index('class="caution"')
     assert caution < html.index("Bottom line up front")
-    assert f"Caution: {dropped} item(s) the model proposed could not be verified" in _text(html)
+    assert f"Caution: {dropped} items the model proposed could not be verified" in _text(html)
     link = re.search(r'class="caution".*?href="#([^"]+)"', html, flags=re.DOTALL)
     assert link is not None and f'id="{link.group(1)}"' in html
 
@@ -49,7 +49,8 @@ def test_agreements_are_not_none_reported_when_some_were_proposed(brief: Brief) 
     section = html[html.index("<h2>Agreements</h2>") : html.index("<h2>Officials</h2>")]
     assert "None reported" not in section
     dropped = sum(u.kind == "agreement" for u in brief.record.unverified)
-    assert f"{dropped} agreement(s) {'was' if dropped == 1 else 'were'} proposed but" in section
+    noun = "agreement was" if dropped == 1 else "agreements were"
+    assert f"{dropped} {noun} proposed but" in section
     assert "#b" in section  # links to the list of unverified items
 
 

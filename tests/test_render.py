@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from briefing import Article, generate_brief
@@ -83,7 +84,9 @@ def test_caution_when_items_were_dropped(
     )
     brief = generate_brief(first_article, client=FakeModel([bad] * 3).client())
     markdown = brief.to_markdown()
-    assert "**Caution:** 1 item(s)" in markdown
+    assert "**Caution:** 1 item the model proposed could not be verified" in markdown
+    assert "the summary above may still mention it." in markdown
+    assert "1 item proposed by the model failed the checks against the article and is" in markdown
     assert markdown.index("**Caution:**") < markdown.index("## Key points")
 
 
@@ -95,3 +98,51 @@ def test_headline_and_bottom_line_are_marked_as_the_models_words(
     markdown = brief.to_markdown()
     assert marker in markdown and markdown.index(marker) < markdown.index("## Key points")
     assert marker in brief.to_html()
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_an_agreement_whose_parties_the_article_does_not_name_says_so(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    first_payload["agreements"][0]["parties"] = []
+    brief = generate_brief(first_article, client=FakeModel([first_payload]).client())
+    assert brief.agreements[0].parties == []
+    assert "- **Parties:** not named in the article\n" in brief.to_markdown()
+    assert "<dt>Parties</dt><dd>not named in the article</dd>" in brief.to_html()
+
+
+def test_a_headline_and_bottom_line_emptied_by_the_grounding_are_marked(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    first_payload["headline"] = "A factual headline, at most 15 words."  # the schema echoed
+    first_payload["bluf"] = "Bottom line up front: one to three sentences."
+    brief = generate_brief(first_article, client=FakeModel([first_payload]).client())
+    assert (brief.headline, brief.bluf) == ("", "")
+    markdown = brief.to_markdown()
+    assert markdown.startswith("# (no usable headline from the model)\n")
+    assert "**Bottom line up front.** (no usable bottom line from the model)\n" in markdown
+    html = brief.to_html()
+    assert "<h1>(no usable headline from the model)</h1>" in html
+    assert "<title>(no usable headline from the model)</title>" in html
+    assert "Bottom line up front. (no usable bottom line from the model)" in _text(html)
+
+
+def test_counts_take_the_singular_for_one(
+    first_article: Article, first_payload: dict[str, Any]
+) -> None:
+    first_payload["agreements"][0]["evidence"] = ["The governments signed nothing like this."]
+    brief = generate_brief(first_article, client=FakeModel([first_payload] * 3).client())
+    attempts = brief.record.attempts
+    assert len(brief.record.unverified) == 1 and attempts > 1
+    html = _text(brief.to_html())
+    assert "None verified: 1 agreement was proposed but" in html
+    assert "Caution: 1 item the model proposed could not be verified" in html
+    assert "and is left out" in html and "may still mention it." in html
+    assert "Not verified: 1 item proposed by the model" in html
+    assert f"{attempts} model responses; 0 transport retries" in html
+    markdown = brief.to_markdown()
+    assert "(s)" not in markdown and "(s)" not in html
+    assert f": {attempts} attempts, " in markdown

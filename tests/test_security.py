@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from briefing import Article, BriefingError, generate_brief
+from briefing import Article, Brief, BriefingError, generate_brief
 from briefing.testing import FakeModel, HTTPFailure
 
 from .conftest import CASSETTES, FIRST_SEED
@@ -135,3 +135,34 @@ def test_closing_tag_in_any_case_and_hostile_metadata_cannot_break_out() -> None
     assert user.lower().count("<article ") == 1
     header = user.split("\n")[2]
     assert header.count('"') == 8  # four attributes, nothing more
+
+
+HOSTILE_URL = 'https://example.org/a"><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def hostile_header_brief(first_article: Article, first_payload: dict[str, Any]) -> Brief:
+    """The first seed under a header whose url, title and source carry HTML."""
+    header = (
+        f"date {first_article.published}\nsource <img src=x onerror=alert(2)> News\n"
+        f"url {HOSTILE_URL}\ntitle <script>alert(3)</script> & more\n\n"
+    )
+    article = Article.from_string(header + first_article.text)
+    assert (article.url, article.title) == (HOSTILE_URL, "<script>alert(3)</script> & more")
+    return generate_brief(article, client=FakeModel([first_payload]).client())
+
+
+def test_header_values_cannot_inject_html_through_the_markdown(hostile_header_brief: Brief) -> None:
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(hostile_header_brief.to_markdown())
+    assert not re.search(r"<(img|script)\b", html, flags=re.IGNORECASE)
+    links = re.findall(r'<a href="([^"]*)"', html)
+    assert links == ["https://example.org/a%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E"]
+    assert "&lt;script&gt;alert(3)&lt;/script&gt; &amp; more" in html
+
+
+def test_header_values_are_escaped_in_the_html(hostile_header_brief: Brief) -> None:
+    html = hostile_header_brief.to_html()
+    assert not re.search(r"<(img|script)\b", html, flags=re.IGNORECASE)
+    assert "&lt;script&gt;alert(3)&lt;/script&gt; &amp; more" in html

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import quote
 
 import jinja2
 
@@ -35,6 +37,11 @@ def escape_markdown(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", _oneline(str(value)))
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """ "1 item", "2 items": a count with its noun in the right number."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _quotes(evidence: list[Evidence], indent: int) -> str:
     """Evidence as separate Markdown block quotes nested under a list item."""
     pad = " " * indent
@@ -52,6 +59,12 @@ def _safe_url(url: str | None) -> str | None:
     return url if url and re.match(r"https?://", url, flags=re.IGNORECASE) else None
 
 
+def _autolink_url(url: str) -> str:
+    """The URL percent-encoded so that it stays inside a Markdown autolink `<...>`: a space,
+    `<` or `>` in it would end the link and let the rest through as raw HTML."""
+    return quote(url, safe=string.punctuation.replace("<", "").replace(">", ""))
+
+
 @cache
 def _environment(folder: str | None, flavour: Literal["md", "html"]) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("briefing.render", "templates")]
@@ -66,11 +79,13 @@ def _environment(folder: str | None, flavour: Literal["md", "html"]) -> jinja2.E
     )
     env.filters.update(
         label=_label,
+        count=_count,
         oneline=_oneline,
         when=_when,
         quotes=_quotes,
         safe_url=_safe_url,
         md=escape_markdown,
+        url_md=_autolink_url,
     )
     return env
 
