@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from briefing.eval.gold import Gold, Span
-from briefing.ground.people import fold_name
+from briefing.ground.names import fold_name
 from briefing.models import Brief, Evidence
 
 TITLE_ALIKE = 60

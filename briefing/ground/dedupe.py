@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz
 
-from briefing.ground.people import fold_name
+from briefing.ground.names import fold_name
 from briefing.models import Agreement, Claim, Evidence, KeyPoint
 
 T = TypeVar("T", Agreement, Claim, KeyPoint)

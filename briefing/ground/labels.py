@@ -19,7 +19,7 @@ from functools import cache
 from pydantic import BaseModel
 
 from briefing.extract.sections import sentence_spans
-from briefing.ground.people import fold_name
+from briefing.ground.names import fold_name
 from briefing.ground.quotes import mentioned
 
 # -- agreements ---------------------------------------------------------------------------

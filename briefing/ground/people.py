@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from briefing.ground.names import Name, first_names_agree, similar
-from briefing.ground.names import fold_name as fold_name  # dedupe, labels and eval import it here
 from briefing.models import Evidence, Official
 
 Entry = tuple[list[str], str | None, str | None, str | None, list[Evidence]]
