@@ -157,3 +157,39 @@ def test_the_dev_corpus_replays_from_its_reference_answers_losing_nothing() -> N
     assert all(r.brief is not None for r in result.results)
     assert result.unexplained == 0 and result.fates.get("dropped", 0) == 0
     assert result.f1 > 0.85
+
+
+def test_a_claim_given_as_two_entries_is_a_split_not_a_wrong_claim() -> None:
+    """One gold claim with two spans, answered as two claims quoting one span each, is matched
+    once and its second entry is a split; the same passage under another speaker is wrong."""
+    gold, article = load_gold(GOLD / "dev" / "001_trump-border-wall-emergency-threat.json")
+    payload = answer_from(gold)
+    index = next(i for i, c in enumerate(gold.claims) if len(c.spans) == 2)
+    first, second = (s.text for s in gold.claims[index].spans)
+    payload["claims"][index]["evidence"] = [first]
+    payload["claims"].append(
+        {**payload["claims"][index], "statement": "He said it again.", "evidence": [second]}
+    )
+    brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
+    claims = score_article("001", gold, brief, proposed=None).kinds["claims"]
+    assert (claims.split, claims.precision, claims.recall) == (1, 1.0, 1.0)
+    payload["claims"][-1]["claimant"] = "Internal Revenue Service"
+    brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
+    claims = score_article("001", gold, brief, proposed=None).kinds["claims"]
+    assert claims.split == 0 and claims.precision < 1.0
+
+
+def test_neighbouring_deals_quoted_in_one_passage_pair_by_title() -> None:
+    """Two deals sharing a party and both quoted with one passage pair with their own titles,
+    not crosswise, so each is judged on its own status."""
+    gold, article = load_gold(GOLD / "dev" / "010_tesco-sells-polish-stores-salling.json")
+    payload = answer_from(gold)
+    pair = [i for i, a in enumerate(gold.agreements) if "Tesco" in a.parties][1:3]
+    start = min(gold.agreements[i].spans[0].start for i in pair)
+    end = max(gold.agreements[i].spans[-1].end for i in pair)
+    for i in pair:
+        payload["agreements"][i]["evidence"] = [article.text[start:end]]
+    brief = generate_brief(article, client=FakeModel([payload]).client(), max_retries=0)
+    score = score_article("010", gold, brief, proposed=None)
+    assert all((i, i) in score.matches["agreements"] for i in pair)
+    assert score.kinds["agreements"].attributes["status"] == [4, 4]

@@ -9,6 +9,12 @@ Matching rule (one-to-one, best overlap first):
   (folded: case, accents, script-aware) or both have the same surname;
 - a **claim** matches when its evidence overlaps a gold span and its claimant agrees
   (token_set_ratio >= 70, or a shared word of the name).
+When two agreements share a party and a passage, a pair whose titles are alike is matched
+before one that only shares the party, so neighbouring deals are not paired crosswise.
+A predicted claim left unmatched whose evidence overlaps a *matched* gold claim's spans, with
+the same claimant, says part of what that claim says (one sentence read as two propositions, or
+a gold claim's second span given its own entry): it is counted as a `split`, neither right nor
+wrong, so it leaves precision and recall alone (recall is still one-to-one) and is reported.
 Attribute accuracy is counted on matched pairs only.
 """
 
@@ -29,6 +35,7 @@ from briefing.models import Brief, Evidence
 TITLE_ALIKE = 60
 CLAIMANT_ALIKE = 70
 ATTRIBUTE_ALIKE = 70
+NAMED_FIRST = 1_000_000  # above any overlap in characters: alike titles are paired first
 
 
 @dataclass
@@ -38,12 +45,14 @@ class Counts:
     matched: int = 0
     predicted: int = 0
     gold: int = 0
+    split: int = 0  # predictions restating part of a matched gold item: not counted as wrong
     attributes: dict[str, list[int]] = field(default_factory=dict)  # name -> [right, asked]
 
     def add(self, other: Counts) -> None:
         self.matched += other.matched
         self.predicted += other.predicted
         self.gold += other.gold
+        self.split += other.split
         for name, (right, asked) in other.attributes.items():
             tally = self.attributes.setdefault(name, [0, 0])
             tally[0] += right
@@ -51,7 +60,8 @@ class Counts:
 
     @property
     def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 1.0
+        judged = self.predicted - self.split
+        return self.matched / judged if judged else 1.0
 
     @property
     def recall(self) -> float:
@@ -115,6 +125,22 @@ def _assign(
     return sorted(out)
 
 
+def _splits(
+    gold: Sequence[Any],
+    predicted: Sequence[Any],
+    found: list[tuple[int, int]],
+    score: Callable[[Any, Any], float],
+) -> int:
+    """Unmatched predictions that would match a gold item already matched to another."""
+    matched_gold = {g for g, _ in found}
+    matched_pred = {p for _, p in found}
+    return sum(
+        1
+        for p, item in enumerate(predicted)
+        if p not in matched_pred and any(score(gold[g], item) > 0 for g in matched_gold)
+    )
+
+
 def _surname(name: str) -> str | None:
     words = re.findall(r"\w+", fold_name(name))
     words = [w for w in words if w not in {"jr", "sr", "ii", "iii"}]
@@ -131,7 +157,9 @@ def score_article(name: str, gold: Gold, brief: Brief, proposed: int | None) -> 
             overlap = max(overlap, 1)
         parties = {fold_name(x) for x in g.parties} & {fold_name(x) for x in p.parties}
         named = fuzz.token_set_ratio(fold_name(g.title), fold_name(p.title)) >= TITLE_ALIKE
-        return overlap if overlap and (named or parties) else 0
+        if not overlap or not (named or parties):
+            return 0
+        return overlap + (NAMED_FIRST if named else 0)
 
     def official(g: Any, p: Any) -> float:
         forms_g = {fold_name(n) for n in [g.name, *g.names]}
@@ -157,6 +185,8 @@ def score_article(name: str, gold: Gold, brief: Brief, proposed: int | None) -> 
         matches[kind] = found
         counts = kinds[kind]
         counts.matched, counts.predicted, counts.gold = len(found), len(predicted), len(gold_items)
+        if kind == "claims":
+            counts.split = _splits(gold_items, predicted, found, score)
         for g_index, p_index in found:
             g, p = gold_items[g_index], predicted[p_index]
             if kind == "agreements":
