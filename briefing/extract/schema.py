@@ -154,9 +154,11 @@ class ClaimDraft(Draft):
     claimant: str = Field(
         description=(
             "Who makes it: a person's full name, else the body or country, else the speaker as "
-            "the article words it; several joint speakers joined with 'and'. First-person text "
-            "is its author's, as the title, byline or address names them; a sentence that names "
-            "its own speaker ('The United States will ...') is that speaker's."
+            "the article words it; several joint speakers joined with 'and'. A release speaks "
+            "as its author, named by its title, byline or address, else its source: its "
+            "first-person text and its sentences naming its own government or country ('The "
+            "United States will ...') are the author's; those it reports speaking, alone or "
+            "jointly with the author, are theirs."
         )
     )
     statement: str = Field(
@@ -195,8 +197,9 @@ class Extraction(Draft):
         description=(
             "One entry per claimant and distinct proposition: two things said in one sentence "
             "are two entries; a restatement is another evidence quote of the same entry. "
-            "Narration is not a claim: what happened, or what a text provides, told by the "
-            "article or by a release in its own voice; its judgements, commitments, "
+            "Narration is not a claim: what happened (including what the author did), or what "
+            "a text provides, told by the article or by a release in its own voice; its "
+            "judgements, commitments, "
             "accusations, demands, warnings, praise and findings are claims."
         )
     )
