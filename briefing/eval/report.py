@@ -53,8 +53,9 @@ def answers_line(evaluation: Evaluation) -> str:
 
 
 def _row(name: str, c: Counts) -> list[str]:
+    split = f" ({c.split} split)" if c.split else ""  # the same claim in two entries
     return [name, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}",
-            f"{c.matched}/{c.predicted}/{c.gold}"]  # fmt: skip
+            f"{c.matched}/{c.predicted}/{c.gold}{split}"]  # fmt: skip
 
 
 def rows(evaluation: Evaluation) -> list[list[str]]:
@@ -120,7 +121,8 @@ def to_json(evaluation: Evaluation) -> str:
     def counts(c: Counts) -> dict[str, Any]:
         attributes = {k: {"right": r, "asked": a} for k, (r, a) in c.attributes.items()}
         return {"precision": c.precision, "recall": c.recall, "f1": c.f1, "matched": c.matched,
-                "predicted": c.predicted, "gold": c.gold, "attributes": attributes}  # fmt: skip
+                "predicted": c.predicted, "gold": c.gold, "split": c.split,
+                "attributes": attributes}  # fmt: skip
 
     articles = []
     for r in evaluation.results:
