@@ -156,7 +156,7 @@ async def agenerate_briefs(
         resolve_mode(mode, LOCAL_ENDPOINT)  # a wrong mode is refused before the model loads
         if timeout == DEFAULT_TIMEOUT:
             options = dataclasses.replace(options, timeout=LOCAL_TIMEOUT)
-        sizes = [len(a.text) for a in items if isinstance(a, Article)] or [0]
+        sizes = [len(a.text) for a in map(_loaded, items) if a is not None] or [0]
         concurrency = 1  # the server answers one request at a time: queued ones would time out
         async with local_client(local, sizes, answer_tokens=max_tokens) as (served, name):
             batch = _batch(
@@ -175,6 +175,15 @@ async def agenerate_briefs(
     async with contextlib.aclosing(batch):
         async for result in batch:
             yield result
+
+
+def _loaded(item: ArticleLike) -> Article | None:
+    """The article, to size a local model's context by; one that cannot be read is left to
+    the batch, which reports it."""
+    try:
+        return item if isinstance(item, Article) else as_article(item)
+    except Exception:
+        return None
 
 
 async def _batch(
