@@ -556,3 +556,27 @@ def test_local_refuses_before_loading_a_model_when_no_article_can_be_read(
     assert main(["--threads", "2", str(tmp_path / "pact.txt")]) == 2
     assert "go with --local" in capsys.readouterr().err
     assert not (chat_stand_in / "started.jsonl").exists()
+
+
+def test_the_batch_apis_take_local_as_generate_brief_does(
+    chat_stand_in: Path, tmp_path: Path
+) -> None:
+    """generate_briefs, agenerate_briefs and brief_frame serve the default model for the batch."""
+    import asyncio
+
+    import pandas
+
+    from briefing import agenerate_briefs, brief_frame, generate_briefs
+
+    [result] = list(generate_briefs([ARTICLE], local=True, cache=False))
+    assert result.ok and result.brief is not None
+    assert [o.name for o in result.brief.officials] == ["Ahmad-Reza Radan"]
+
+    async def run() -> list[Any]:
+        return [r async for r in agenerate_briefs([ARTICLE], local="default", cache=False)]
+
+    assert [r.ok for r in asyncio.run(run())] == [True]
+    rows = brief_frame(pandas.DataFrame({"text": [ARTICLE.text]}), published=None, local=True,
+                       cache=False)  # fmt: skip
+    assert rows["error_type"].isna().all()
+    assert len(lines(chat_stand_in / "started.jsonl")) == 3  # one server per batch
