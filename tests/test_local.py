@@ -204,8 +204,11 @@ def test_threads_are_chosen_for_the_machine_and_overridable(
 ) -> None:
     monkeypatch.delenv(local.ENV_THREADS, raising=False)
     monkeypatch.delenv(local.ENV_BATCH_THREADS, raising=False)
-    assert local.choose_threads(cpus=2) == local.Threads(decode=1, prompt=2)
-    assert local.choose_threads(cpus=16) == local.Threads(decode=8, prompt=16)
+    assert local.choose_threads(cpus=2, busy=0.1) == local.Threads(decode=2, prompt=2)
+    assert local.choose_threads(cpus=2, busy=1.2) == local.Threads(decode=1, prompt=2)
+    assert local.choose_threads(cpus=2, busy=6.0) == local.Threads(decode=1, prompt=2)
+    assert local.choose_threads(cpus=16, busy=0.0) == local.Threads(decode=8, prompt=16)
+    assert local.choose_threads(cpus=16, busy=11.7) == local.Threads(decode=4, prompt=16)
     monkeypatch.setenv(local.ENV_THREADS, "2")
     monkeypatch.setenv(local.ENV_BATCH_THREADS, "3")
     assert local.choose_threads(cpus=2) == local.Threads(decode=2, prompt=3)

@@ -88,11 +88,21 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def default_decode_threads(cpus: int) -> int:
-    """Token-by-token decoding is mostly thread synchronisation for a small model: on a shared
-    2-core machine one thread wrote SmolLM2-135M several times faster than two (see
-    docs/offline-models.md). Half the CPUs (about the physical cores) from 4 up."""
-    return 1 if cpus <= 3 else cpus // 2
+def default_decode_threads(cpus: int, busy: float) -> int:
+    """Writing threads for a machine with `cpus` CPUs of which `busy` are in use by others
+    (the load average). Each thread needs a core of its own: on this 2-core machine, idle, two
+    threads wrote the 1.5B model 1.75x faster than one, and with the other core busy several
+    times slower (`python benchmarks/local_threads.py`). So the idle cores, at most the
+    physical ones (half the CPUs from 4 up), and at least one."""
+    physical = cpus if cpus <= 3 else cpus // 2
+    return max(1, min(physical, cpus - round(busy)))
+
+
+def machine_load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # not on this platform: assume the machine is ours
+        return 0.0
 
 
 def _env_threads(name: str) -> int | None:
@@ -105,15 +115,23 @@ def _env_threads(name: str) -> int | None:
 
 
 def choose_threads(
-    threads: int | None = None, batch_threads: int | None = None, *, cpus: int | None = None
+    threads: int | None = None,
+    batch_threads: int | None = None,
+    *,
+    cpus: int | None = None,
+    busy: float | None = None,
 ) -> Threads:
     """Threads for the server: the arguments, else BRIEFING_LOCAL_THREADS /
-    BRIEFING_LOCAL_BATCH_THREADS, else chosen for this machine's CPUs."""
+    BRIEFING_LOCAL_BATCH_THREADS, else chosen for this machine's CPUs and how busy they are."""
     cpus = cpus or usable_cpus()
     for name, value in (("threads", threads), ("batch_threads", batch_threads)):
         if value is not None and value < 1:
             raise ConfigurationError(f"{name} must be 1 or more, not {value}")
-    decode = threads or _env_threads(ENV_THREADS) or default_decode_threads(cpus)
+    decode = (
+        threads
+        or _env_threads(ENV_THREADS)
+        or default_decode_threads(cpus, machine_load() if busy is None else busy)
+    )
     prompt = batch_threads or _env_threads(ENV_BATCH_THREADS) or cpus
     return Threads(decode, prompt)
 
