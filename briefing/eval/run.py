@@ -94,12 +94,29 @@ def _proposed_in_cassette(path: Path) -> int:
     total = 0
     for interaction in data.get("interactions", []):
         body = json.loads(interaction["request"]["body"])
-        response = json.loads(interaction["response"]["body"]["string"])
-        message = response["choices"][0]["message"]
-        calls = message.get("tool_calls") or []
-        text = calls[0]["function"]["arguments"] if calls else message.get("content")
-        total += proposed_items(body, text) or 0
+        total += proposed_items(body, _answer_text(interaction["response"]["body"]["string"])) or 0
     return total
+
+
+def _answer_text(raw: str) -> str | None:
+    """The answer a recorded response holds: a completion's tool call or content, or the
+    content of a streamed one (server-sent events, as a local model's server answers)."""
+    import json
+
+    try:
+        response = json.loads(raw)
+    except ValueError:
+        deltas = []
+        for line in raw.splitlines():
+            data = line.removeprefix("data:").strip()
+            if line.startswith("data:") and data != "[DONE]":
+                choices = json.loads(data).get("choices") or [{}]
+                deltas.append((choices[0].get("delta") or {}).get("content") or "")
+        return "".join(deltas)
+    message = response["choices"][0]["message"]
+    calls = message.get("tool_calls") or []
+    text = calls[0]["function"]["arguments"] if calls else message.get("content")
+    return text if isinstance(text, str) else None
 
 
 class _Counting:

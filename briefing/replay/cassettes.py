@@ -28,6 +28,7 @@ from briefing.extract.core import generate_brief
 from briefing.extract.prompts import prompt_version
 from briefing.extract.settings import DEFAULT_MODEL, DEFAULT_TIMEOUT, ModeName
 from briefing.load.article import Article, load_article
+from briefing.local.stream import AllowanceTransport
 from briefing.models import Brief
 from briefing.replay.envelope import Reply, completion_envelope
 
@@ -191,7 +192,17 @@ def replay(article: Article, cassette: str | os.PathLike[str]) -> Brief:
     """Brief `article` from a cassette through the real client and HTTP stack, offline."""
     cassette = Path(cassette)
     prov = provenance(cassette)
-    client = openai.OpenAI(api_key="replay-needs-no-key", base_url=prov["base_url"], max_retries=0)
+    client: openai.OpenAI | openai.AsyncOpenAI
+    if _streamed(cassette):  # a local model's run: its answers streamed under their allowance
+        transport = AllowanceTransport()
+        client = openai.AsyncOpenAI(
+            api_key="replay-needs-no-key", base_url=prov["base_url"], max_retries=0,
+            http_client=httpx2.AsyncClient(transport=transport, timeout=None),
+        )  # fmt: skip
+    else:
+        client = openai.OpenAI(
+            api_key="replay-needs-no-key", base_url=prov["base_url"], max_retries=0
+        )
     try:
         with make_vcr("none").use_cassette(str(cassette)):
             brief = generate_brief(
@@ -208,6 +219,13 @@ def replay(article: Article, cassette: str | os.PathLike[str]) -> Brief:
     )
     update = {"notes": [note, *brief.record.notes], "replayed": True, "cost_usd": 0.0}
     return brief.model_copy(update={"record": brief.record.model_copy(update=update)})
+
+
+def _streamed(cassette: Path) -> bool:
+    """Whether the cassette's requests were streamed (recorded from a local model's server)."""
+    interactions = yaml.safe_load(cassette.read_text(encoding="utf-8")).get("interactions") or []
+    body = _json_or_raw(interactions[0]["request"]["body"]) if interactions else None
+    return isinstance(body, dict) and body.get("stream") is True
 
 
 def _mismatch(cassette: Path, prov: dict[str, Any], article: Article) -> str:
