@@ -98,11 +98,28 @@ def default_decode_threads(cpus: int, busy: float) -> int:
     return max(1, min(physical, cpus - round(busy)))
 
 
-def machine_load() -> float:
+def machine_load(window: float = 0.3) -> float:
+    """How many CPUs other work keeps busy now: sampled from /proc/stat over `window` seconds
+    (the load average lags a minute behind, and still counts a server that just stopped),
+    else the 1-minute load average, else none."""
+    try:
+        before = _cpu_times()
+        time.sleep(window)
+        after = _cpu_times()
+        total = sum(after) - sum(before)
+        idle = (after[3] + after[4]) - (before[3] + before[4])
+        return (1 - idle / total) * usable_cpus() if total > 0 else 0.0
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.getloadavg()[0]
-    except OSError:  # not on this platform: assume the machine is ours
+    except OSError:
         return 0.0
+
+
+def _cpu_times() -> list[int]:
+    with open("/proc/stat", encoding="ascii") as stat:
+        return [int(field) for field in stat.readline().split()[1:]]
 
 
 def _env_threads(name: str) -> int | None:
