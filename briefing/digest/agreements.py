@@ -165,15 +165,6 @@ def _agreements(
         )
         for m in ms:
             entity_of[m.id] = aid
-    decisions = [
-        Decision(
-            kind="agreement",
-            entity=entity_of[mentions[a].id],
-            a=mentions[a].id,
-            b=mentions[b].id,
-            reason=why,
-        )
-        for a, b, why in clusters.decisions
-    ]
+    decisions = clusters.recorded("agreement", [m.id for m in mentions], entity_of)
     out.sort(key=lambda a: (fold_name(a.title), a.id))
     return out, entity_of, decisions

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefing.digest.folding import fold_tag
-from briefing.digest.model import EntityKind, Overrides, Person, PersonMention
+from briefing.digest.model import Decision, EntityKind, Overrides, Person, PersonMention
 from briefing.errors import InputError
 
 if TYPE_CHECKING:
@@ -51,6 +52,15 @@ class Clusters:
         self.tags[gone] = set()
         self.decisions.append((a, b, reason))
         return True
+
+    def recorded(
+        self, kind: EntityKind, ids: Sequence[str], entity_of: dict[str, str]
+    ) -> list[Decision]:
+        """Every merge made, as the digest records it: `ids` name the clustered mentions."""
+        return [
+            Decision(kind=kind, entity=entity_of[ids[a]], a=ids[a], b=ids[b], reason=why)
+            for a, b, why in self.decisions
+        ]
 
 
 def vetoes(overrides: Overrides) -> dict[str, set[str]]:

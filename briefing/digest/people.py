@@ -312,15 +312,6 @@ def _people(
         people.append(person)
         for m in ms:
             entity_of[m.id] = pid
-    decisions = [
-        Decision(
-            kind="person",
-            entity=entity_of[mentions[a].id],
-            a=mentions[a].id,
-            b=mentions[b].id,
-            reason=why,
-        )
-        for a, b, why in clusters.decisions
-    ]
+    decisions = clusters.recorded("person", [m.id for m in mentions], entity_of)
     people.sort(key=lambda p: (fold_name(p.name), p.id))
     return people, entity_of, decisions
