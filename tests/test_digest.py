@@ -76,7 +76,7 @@ def make_brief(
                 if a.get("date")
                 else None,
                 place=None,
-                subjects=[],
+                subjects=a.get("subjects", []),
                 evidence=_ev(text, f"The {a['title']} was {a['status']} ({name})."),
             )
             for a in agreements
@@ -218,6 +218,103 @@ def test_agreement_status_history_in_date_order_with_quotes() -> None:
     assert all(s.quote and s.article for s in entry.history)
     assert entry.status == "suspended"
     assert {d.reason.split(" ")[0] for d in result.decisions if d.kind == "agreement"} == {"same"}
+
+
+HOSTAGE_DEAL = [  # one Israel-Hamas deal as six articles worded it (the Gaza storyline, 2023)
+    ("Deal to secure the release of hostages taken by Hamas", "deal", "agreed",
+     ["Hamas", "Israel"], ["hostage release", "extended pause", "humanitarian assistance"]),
+    ("Hostage release and pause in fighting deal", "deal", "in_force", ["Hamas", "Israel"],
+     ["hostage release", "pause in fighting", "humanitarian assistance into Gaza"]),
+    ("Humanitarian pause deal in Gaza and its extension over the next 48 hours", "deal",
+     "extended", ["Israel", "Qatar", "Egypt"],
+     ["humanitarian pause", "hostage release", "humanitarian assistance to Gaza"]),
+    ("The deal to pause the fighting in Gaza and facilitate the release of hostages", "deal",
+     "in_force", [], ["pause in fighting in Gaza", "release of hostages"]),
+    ("Deal between Israel and Hamas providing an extended pause in the fighting", "deal",
+     "broken", ["Israel", "Hamas"], ["extended pause in the fighting", "hostage release"]),
+    ("Humanitarian pause in Gaza", "other", "broken", ["Israel", "Hamas"],
+     ["humanitarian pause", "hostage release"]),
+]  # fmt: skip
+
+
+def hostage_briefs() -> list[Brief]:
+    """One brief a day for each wording; the fifth also names a climate treaty (kept apart)."""
+    days = ["2023-11-22", "2023-11-24", "2023-11-27", "2023-11-28", "2023-12-01", "2023-12-02"]
+    climate = {
+        "title": "UN Framework Convention on Climate Change",
+        "kind": "treaty",
+        "status": "unknown",
+        "parties": [],
+        "subjects": ["climate change"],
+    }
+    return [
+        make_brief(
+            f"g{n}",
+            day,
+            agreements=[
+                {"title": t, "kind": k, "status": s, "parties": p, "subjects": subjects},
+                *([climate] if n == 4 else []),
+            ],
+        )
+        for n, (day, (t, k, s, p, subjects)) in enumerate(zip(days, HOSTAGE_DEAL, strict=True))
+    ]
+
+
+def test_one_deal_worded_six_ways_folds_into_one_with_its_history() -> None:
+    result = digest(list(reversed(hostage_briefs())))
+    [deal] = [a for a in result.agreements if a.kind == "deal"]
+    [climate] = [a for a in result.agreements if a is not deal]
+    assert climate.kind == "treaty" and len(climate.mentions) == 1
+    assert len(deal.mentions) == 6
+    assert sorted(deal.titles) == sorted(t for t, *_ in HOSTAGE_DEAL)
+    assert [s.status for s in deal.history] == [s for _, _, s, *_ in HOSTAGE_DEAL]
+    assert deal.status == "broken"
+    assert "hostage" in deal.title.lower()  # the wording the six titles share most
+    merges = [d for d in result.decisions if d.entity == deal.id]
+    assert len(merges) == 5
+    assert all("share" in d.reason and "parties" in d.reason for d in merges)
+    # a never_merge override (here from a split) still vetoes the fold
+    pause = "Humanitarian pause in Gaza"
+    parted = result.split(deal.id, [pause])
+    [alone] = [a for a in parted.agreements if pause in a.titles]
+    assert alone.titles == [pause] and len(parted.agreements) == 3
+
+
+def test_deals_sharing_parties_but_not_subjects_stay_apart() -> None:
+    epd = "Economic Prosperity Deal (U.S.-UK trade deal)"
+    tpd = "US-UK Technology Prosperity Deal"
+    steel = "Alternative arrangement to the Section 232 tariffs on steel and aluminum"
+    israel = "Hostage and prisoner release deal"
+    ukraine = "Prisoner and hostage release deal"
+    briefs = [
+        make_brief(
+            "t1",
+            "2025-05-08",
+            agreements=[
+                {"title": epd, "kind": "deal", "status": "agreed", "parties": ["US", "UK"],
+                 "subjects": ["auto tariffs", "steel and aluminum", "agricultural exports"]},
+                {"title": israel, "kind": "deal", "status": "agreed",
+                 "parties": ["Israel", "Hamas"], "subjects": ["hostage release"]},
+            ],
+        ),
+        make_brief(
+            "t2",
+            "2025-09-18",
+            agreements=[
+                {"title": tpd, "kind": "deal", "status": "signed",
+                 "parties": ["United States", "United Kingdom"],
+                 "subjects": ["artificial intelligence", "quantum computing", "nuclear energy"]},
+                {"title": steel, "kind": "other", "status": "proposed",
+                 "parties": ["the United States", "the United Kingdom"],
+                 "subjects": ["steel and aluminum tariffs", "Section 232 tariffs"]},
+                {"title": ukraine, "kind": "deal", "status": "agreed",
+                 "parties": ["Russia", "Ukraine"], "subjects": ["hostage release"]},
+            ],
+        ),
+    ]  # fmt: skip
+    result = digest(briefs)
+    assert sorted(a.title for a in result.agreements) == sorted([epd, tpd, steel, israel, ukraine])
+    assert [d for d in result.decisions if d.kind == "agreement"] == []
 
 
 def test_accusation_and_denial_side_by_side() -> None:
