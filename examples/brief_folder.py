@@ -38,9 +38,14 @@ def main() -> int:
         except BriefingError as exc:
             print(f"{path.name}: skipped ({exc})")
             continue
-        counts = f"{len(brief.agreements)} agreements, {len(brief.officials)} officials"
+        agreements = _count(len(brief.agreements), "agreement")
+        counts = f"{agreements}, {_count(len(brief.officials), 'official')}"
         print(f"{path.name}: {brief.headline} ({counts}, replayed)")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 if __name__ == "__main__":
