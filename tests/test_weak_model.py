@@ -320,9 +320,13 @@ def test_briefing_local_prints_a_briefing_of_the_first_seed() -> None:
          "--max-tokens", str(MAX_TOKENS), "--max-retries", "1"],
         capture_output=True, text=True, timeout=1800, env=clean, cwd=ROOT,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("# ") and "llama.cpp serves" in done.stderr
+    assert "served by llama.cpp" in done.stderr and "section 4/4: claims" in done.stderr
     assert "Traceback" not in done.stderr
+    if done.returncode == 0:
+        assert done.stdout.startswith("# ")
+    else:  # SmolLM2 often echoes its schema: an unusable answer, never a headline
+        assert done.returncode == 1 and done.stdout == "", done.stderr
+        assert "echoed its answer schema back" in done.stderr
 
 
 # The checks above, on briefs that do keep items (SmolLM2 rarely grounds any): they must pass a
