@@ -77,3 +77,19 @@ def first_article() -> Article:
 @pytest.fixture
 def first_payload() -> dict[str, Any]:
     return authored(FIRST_SEED.stem)
+
+
+TWO_SEEDS = ("000_b6e8438b54aa0c6d", "012_uk-us-diplomatic-immunity-sacoolas")
+
+
+@pytest.fixture(scope="module")
+def cassettes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Cassettes of TWO_SEEDS authored afresh from their reply files, as
+    `briefing cassettes author` writes them."""
+    from briefing.replay.cassettes import author
+
+    folder = tmp_path_factory.mktemp("cassettes")
+    for seed in TWO_SEEDS:
+        reply = CASSETTES / "authored" / f"{seed}.json"
+        author(ROOT / "seeds" / f"{seed}.txt", reply, folder / f"{seed}.yaml")
+    return folder

@@ -22,8 +22,9 @@ import pytest
 from briefing.cli.main import build_parser, main
 from briefing.digest import Digest
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ("000_b6e8438b54aa0c6d", "012_uk-us-diplomatic-immunity-sacoolas")
+from .conftest import ROOT
+from .conftest import TWO_SEEDS as SEEDS
+
 NEVER = "http://127.0.0.1:9/v1"  # an endpoint nothing answers: a request would fail loudly
 ADVICE = "for an OpenAI-compatible server"
 
@@ -33,17 +34,6 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CASSETTE_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # ./cassettes is not the checkout's
-
-
-@pytest.fixture(scope="module")
-def cassettes(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from briefing.replay.cassettes import author
-
-    folder = tmp_path_factory.mktemp("cassettes")
-    for seed in SEEDS:
-        reply = ROOT / "cassettes" / "authored" / f"{seed}.json"
-        author(ROOT / "seeds" / f"{seed}.txt", reply, folder / f"{seed}.yaml")
-    return folder
 
 
 def seed(stem: str = SEEDS[0]) -> str:

@@ -23,9 +23,10 @@ from briefing.cli.main import main
 from briefing.errors import InputError
 from briefing.models import Brief
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT
+from .conftest import TWO_SEEDS as SEEDS
+
 DOCUMENTS = ROOT / "tests" / "data" / "documents"
-SEEDS = ("000_b6e8438b54aa0c6d", "012_uk-us-diplomatic-immunity-sacoolas")
 
 
 @pytest.fixture(autouse=True)
@@ -33,17 +34,6 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFING_CASSETTE_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(ROOT)
-
-
-@pytest.fixture(scope="module")
-def cassettes(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from briefing.replay.cassettes import author
-
-    folder = tmp_path_factory.mktemp("cassettes")
-    for seed in SEEDS:
-        reply = ROOT / "cassettes" / "authored" / f"{seed}.json"
-        author(ROOT / "seeds" / f"{seed}.txt", reply, folder / f"{seed}.yaml")
-    return folder
 
 
 def word_document(seed: Path, out: Path) -> Path:
