@@ -34,6 +34,8 @@ OFFICIALS = {"officials": [
     {"name": "Ahmad-Reza Radan", "title": None, "affiliation": None, "country": "Iran",
      "other_names": ["Radan"], "evidence": [2, 3]},
     {"name": "Viktor Zolotov", "title": None, "affiliation": None, "country": "Russia",
+     "other_names": [], "evidence": ["[17]"]},
+    {"name": "Nikolai Patrushev", "title": None, "affiliation": None, "country": "Russia",
      "other_names": [], "evidence": ["[17]"]}]}  # fmt: skip
 CLAIMS = {"claims": [{"claimant": "Western states", "statement": "Iran supplied drones.",
                       "target": "Iran", "kind": "accusation", "how": "accused",
@@ -56,10 +58,36 @@ def test_the_sentences_are_numbered_and_numbers_become_the_article_text() -> Non
     assert brief.claims[0].evidence[0].quote == "Western states accused Iran"
     for e in (e for item in brief.evidenced() for e in item.evidence):
         assert ARTICLE.text[e.start : e.end] == e.quote
-    # [17] numbers no sentence: Zolotov is not rendered, and the reason is recorded
-    assert "Viktor Zolotov" not in [o.name for o in brief.officials]
+    # [17] numbers no sentence: an official's evidence is then the sentence that writes the
+    # name (said in the notes), and one the article never names is not rendered
+    zolotov = next(o for o in brief.officials if o.name == "Viktor Zolotov")
+    assert [e.quote for e in zolotov.evidence] == [sentences[1]]
+    assert any("the one naming them" in n for n in brief.record.notes)
     [dropped] = [u for u in brief.record.unverified if u.kind == "official"]
-    assert dropped.proposed["name"] == "Viktor Zolotov"
+    assert dropped.proposed["name"] == "Nikolai Patrushev"
+
+
+def test_a_misquoted_sentence_is_the_sentence_the_model_pointed_at() -> None:
+    slipped = {"claims": [
+        {**CLAIMS["claims"][0], "evidence": ["[4] Western states accused Iran of supplying arms."]},
+        {**CLAIMS["claims"][0], "claimant": "Radan", "kind": "assertion", "target": None,
+         "statement": "The visit opens a new chapter.",
+         "evidence": ["Radan said that the visit opens a new chapter for the two countries."]},
+        {**CLAIMS["claims"][0], "claimant": "Radan", "statement": "Iran supplies drones.",
+         "evidence": ["Radan admitted that Iran supplies drones to Russia."]}]}  # fmt: skip
+    fake = FakeModel([SUMMARY, AGREEMENTS, OFFICIALS, slipped])
+    brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
+    _, sentences = numbered(ARTICLE)
+    quoted = {c.claimant: [e.quote for e in c.evidence] for c in brief.claims}
+    assert quoted["Western states"] == [sentences[3]]  # led by its number, words alike
+    assert quoted["Radan"] == [sentences[2]]  # nearly all of one sentence
+    # words the article does not hold are no sentence's near copy: that claim is not rendered
+    assert [c.statement for c in brief.claims if c.claimant == "Radan"] == [
+        "The visit opens a new chapter."
+    ]
+    assert any("Iran supplies drones" in str(u.proposed) for u in brief.record.unverified)
+    # two claims' passages and Zolotov's "[17]" (the sentence naming him)
+    assert any(n.startswith("3 evidence passage(s)") for n in brief.record.notes)
 
 
 def test_every_section_request_shares_the_article_prefix() -> None:
@@ -76,11 +104,11 @@ def test_every_section_request_shares_the_article_prefix() -> None:
 
 
 def test_an_answer_cut_at_the_length_limit_keeps_the_items_it_finished() -> None:
-    cut = json.dumps(OFFICIALS)[:-60]  # inside Zolotov's entry
-    assert "Viktor" in cut
+    cut = json.dumps(OFFICIALS)[:-60]  # inside Patrushev's entry
+    assert "Patrushev" in cut
     fake = FakeModel([SUMMARY, AGREEMENTS, Reply(cut, finish_reason="length"), CLAIMS])
     brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
-    assert [o.name for o in brief.officials] == ["Ahmad-Reza Radan"]
+    assert [o.name for o in brief.officials] == ["Ahmad-Reza Radan", "Viktor Zolotov"]
     assert any("cut off at the length limit" in n for n in brief.record.notes)
 
 
@@ -127,7 +155,7 @@ def test_a_body_or_an_official_whose_quotes_do_not_name_them_is_not_rendered() -
     body = {"name": "Russian National Guard", "title": None, "affiliation": None,
             "country": "Russia", "other_names": [], "evidence": ["1"]}  # fmt: skip
     state = {**body, "name": "Iran", "country": "Iran"}
-    unnamed = {**body, "name": "Viktor Zolotov", "evidence": ["4"]}
+    unnamed = {**body, "name": "Nikolai Patrushev", "evidence": ["4"]}
     officials = {"officials": [body, state, unnamed]}
     fake = FakeModel([SUMMARY, {"agreements": []}, officials, {"claims": []}])
     brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
@@ -135,7 +163,7 @@ def test_a_body_or_an_official_whose_quotes_do_not_name_them_is_not_rendered() -
     reasons = {u.proposed["name"]: " ".join(u.reasons) for u in brief.record.unverified}
     assert "not a person" in reasons["Russian National Guard"]
     assert "not a person" in reasons["Iran"]
-    assert "no quote names Viktor Zolotov" in reasons["Viktor Zolotov"]
+    assert "no quote names Nikolai Patrushev" in reasons["Nikolai Patrushev"]
 
 
 def test_a_section_that_cannot_be_read_leaves_the_others_standing() -> None:
@@ -154,6 +182,8 @@ def test_a_repair_that_does_not_fit_the_context_leaves_the_brief_standing() -> N
     )
     fake = FakeModel([SUMMARY, AGREEMENTS, OFFICIALS, CLAIMS, too_long])
     brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=1)
-    assert brief.agreements and [o.name for o in brief.officials] == ["Ahmad-Reza Radan"]
+    assert brief.agreements and [o.name for o in brief.officials] == [
+        "Ahmad-Reza Radan", "Viktor Zolotov"
+    ]  # fmt: skip
     assert any("A repair request failed" in n for n in brief.record.notes)
-    assert [u.proposed["name"] for u in brief.record.unverified] == ["Viktor Zolotov"]
+    assert [u.proposed["name"] for u in brief.record.unverified] == ["Nikolai Patrushev"]

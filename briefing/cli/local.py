@@ -85,7 +85,7 @@ def without_model(
 
 
 def _section(event: SectionStarted) -> None:
-    say(f"{event.article}: section {event.number}/{event.total}: {event.name.lower()}")
+    say(f"{event.article}: section {event.number}/{event.total}: {event.label}")
 
 
 def _answer(progress: AnswerProgress) -> None:

@@ -39,7 +39,7 @@ from briefing.extract.prompts import (
 )
 from briefing.extract.repair import apply_repair, repair_messages, repair_model
 from briefing.extract.schema import Extraction
-from briefing.extract.sections import SECTIONS, merge, numbered, section_messages, section_model
+from briefing.extract.sections import merge, numbered, plan, section_messages, section_model
 from briefing.extract.settings import (
     DEFAULT_ARTICLE_TOKENS,
     DEFAULT_MAX_RETRIES,
@@ -53,7 +53,7 @@ from briefing.extract.settings import (
     settings_for,
 )
 from briefing.ground.assemble import assemble
-from briefing.ground.rules import item_problems, without_unsupported
+from briefing.ground.rules import item_problems, repairable, without_unsupported
 from briefing.load.article import Article, as_article
 from briefing.local.models import LocalModel
 from briefing.local.server import LOCAL_ENDPOINT, LOCAL_TIMEOUT, local_client
@@ -165,6 +165,10 @@ def generate_brief(
     )
 
 
+# Tokens allowed per item in a small model's repair answer (sections mode).
+REPAIR_TOKENS = 160
+
+
 async def brief_article(
     article: Article,
     endpoint: Endpoint,
@@ -215,26 +219,33 @@ async def _extract(
     if settings.mode_name == "sections":
         shown, sentences = numbered(part)
         prefix = article_messages(shown, system="system-sections.j2")
-        answers = {}
+        answers: list[dict[str, Any]] = []
         failed: list[BriefingError] = []
-        for section in SECTIONS:
-            messages = section_messages(prefix, section)
+        sections = plan(sentences)
+        for number, section in enumerate(sections, start=1):
+            messages = section_messages(prefix, section, number, len(sections), sentences)
             try:
-                answers[section.name] = await _readable(
+                answers.append(await _readable(
                     messages, section_model(section), endpoint, settings, options, calls,
                     pacing, notes,
-                )  # fmt: skip
+                ))  # fmt: skip
             except BriefingError as exc:  # the other sections' items still stand
                 if not answers and isinstance(exc, ConfigurationError) and exc.batch_wide:
                     raise  # a rejected key or model: the next sections would be rejected too
                 failed.append(exc)
                 notes.append(
-                    f"The {section.name.lower()} section's answer could not be read "
+                    f"The {section.label} section's answer could not be read "
                     f"({first_line(str(exc))}); that section is empty here."
                 )
-        if len(failed) == len(SECTIONS):
+        if len(failed) == len(sections):
             raise failed[0]
-        parsed = parse(merge(answers, sentences))
+        merged = merge(answers, sentences)
+        if merged.matched:
+            notes.append(
+                f"{merged.matched} evidence passage(s) were taken as the article sentence the "
+                "model pointed at or nearly copied, or (for an official) the one naming them."
+            )
+        parsed = parse(merged.json)
     else:
         data = await _readable(
             article_messages(part), Extraction, endpoint, settings, options, calls, pacing, notes
@@ -248,11 +259,19 @@ async def _extract(
     repairs = 0
     previous: str | None = None
     while repairs < options.max_retries:
-        failing = [p for p in parsed.items if (p.problems or p.draft is None) and not p.withdrawn]
+        failing = [
+            p
+            for p in parsed.items
+            if (p.problems or p.draft is None) and not p.withdrawn and repairable(p.problems)
+        ]
         if not failing:
             break
         repair = repair_model(frozenset(p.kind for p in failing))
         body = request_body(repair_messages(failing, whole), repair, settings, options)
+        if settings.mode_name == "sections" and options.max_tokens is None:
+            # a small model that rambles in a repair is cut where the items it was asked
+            # about should have ended: a long repair costs minutes and seldom fixes more
+            body["max_tokens"] = min(body["max_tokens"], REPAIR_TOKENS * (len(failing) + 1))
         try:
             answer = await _ask(endpoint, body, settings, options, calls, pacing)
         except BriefingError as exc:  # the first answer is paid for: a failed repair costs

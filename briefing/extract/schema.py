@@ -77,8 +77,11 @@ class DateMention(Draft):
 
 
 class AgreementDraft(Draft):
-    """An agreement, memorandum, treaty, pact, deal, ceasefire, framework, declaration, letter
-    of intent or joint statement, reported or only mentioned."""
+    """An arrangement between parties that the article reports or only mentions, earlier ones
+    included: a memorandum, treaty, pact, deal (a sale, acquisition, merger, licence or joint
+    venture), ceasefire, framework, declaration, letter of intent, joint statement, a
+    partnership or initiative parties launch or join, or commitments two sides make to each
+    other ("the two sides committed to ...")."""
 
     title: str = Field(description="Its name as the article gives it, else a short description.")
     kind: AgreementKind = Field(

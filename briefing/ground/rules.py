@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from briefing.extract.schema import AgreementDraft, Draft, OfficialDraft
+from briefing.extract.schema import AgreementDraft, ClaimDraft, Draft, OfficialDraft
 from briefing.ground.labels import not_a_person
 from briefing.ground.quotes import MIN_QUOTE_CHARS, ground, mentioned
 
@@ -41,7 +41,31 @@ def item_problems(item: Draft, article: str) -> list[str]:
         found += _agreement_problems(item, article)
     if isinstance(item, OfficialDraft):
         found += _official_problems(item, article)
+    if isinstance(item, ClaimDraft) and _a_sentence(item.claimant, item.statement):
+        found.append(
+            f"claimant: {item.claimant!r} is a sentence, not who makes the claim; name the "
+            "speaker as the article does, or withdraw the item if no one makes it"
+        )
     return found
+
+
+# A claimant is a name or a description of a speaker; a longer one is a sentence of the text.
+_CLAIMANT_WORDS = 12
+
+
+def _a_sentence(claimant: str, statement: str) -> bool:
+    words = claimant.split()
+    same = claimant.strip(" .").casefold() == statement.strip(" .").casefold()
+    return len(words) > _CLAIMANT_WORDS or (same and len(words) > 3)
+
+
+_NOT_A_PERSON = "is not a person ("
+
+
+def repairable(problems: list[str]) -> bool:
+    """Whether asking the model again could fix these problems: a state, body or place given
+    as an official can only be withdrawn, which costs a request for nothing."""
+    return not any(_NOT_A_PERSON in problem for problem in problems)
 
 
 def _agreement_problems(item: AgreementDraft, article: str) -> list[str]:
@@ -95,7 +119,7 @@ def _official_problems(item: OfficialDraft, article: str) -> list[str]:
         )
     elif why:
         found.append(
-            f"name: {item.name!r} is not a person ({why}); withdraw it (it belongs in an "
+            f"name: {item.name!r} {_NOT_A_PERSON}{why}); withdraw it (it belongs in an "
             "affiliation, a party or a claimant)"
         )
     elif words and not any(_names_them(q, item) for q in item.evidence if q.strip()):
