@@ -240,3 +240,39 @@ def test_label_checks_in_isolation() -> None:
     assert echo("Eight governments commit to a corridor") is None
     assert not_content("said in a statement") is None
     assert not_content("The article states this directly in sentence [1]") is not None
+
+
+def test_a_state_given_as_an_official_costs_no_repair_request() -> None:
+    """Withdrawing is the only fix for a state named as an official: no request is paid for
+    it, and the item is listed as unverified with the reason."""
+    fake = FakeModel([_answer(officials=[_official("UAE", HOST)])])
+    brief = generate_brief(_article(IMEC + HOST + "\n"), client=fake.client(), max_retries=2)
+    assert len(fake.requests) == 1 and brief.record.repairs == 0
+    assert brief.officials == []
+    assert "not a person" in " ".join(brief.record.unverified[0].reasons)
+
+
+def _claim(claimant: str, statement: str, evidence: str) -> dict[str, Any]:
+    return {
+        "claimant": claimant, "statement": statement, "target": None, "kind": "assertion",
+        "how": None, "reporting_source": None, "evidence": [evidence],
+    }  # fmt: skip
+
+
+def test_a_claimant_that_is_a_sentence_is_not_rendered_as_who_made_the_claim() -> None:
+    narration = "The Participants intend the corridor to stimulate economic development."
+    answer = _answer(
+        claims=[
+            _claim(narration, narration, COMMIT),
+            _claim(
+                "The corridor will be built by the eight governments that commit to it today",
+                "Eight governments commit to the corridor.",
+                COMMIT,
+            ),
+            _claim("Amos Hochstein", "He welcomed the memorandum.", SPEAKER),
+        ]
+    )
+    brief = _brief(answer)
+    assert [c.claimant for c in brief.claims] == ["Amos Hochstein"]
+    reasons = [" ".join(u.reasons) for u in brief.record.unverified if u.kind == "claim"]
+    assert len(reasons) == 2 and all("is a sentence, not who makes" in r for r in reasons)

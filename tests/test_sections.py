@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from briefing import Article, ConfigurationError, InputError, OutputError, generate_brief
+from briefing.extract.core import REPAIR_TOKENS
+from briefing.extract.prompts import SECTION_TOKENS
 from briefing.extract.sections import numbered, sentence_spans
 from briefing.extract.settings import resolve_mode
 from briefing.testing import FakeModel, HTTPFailure, Reply
@@ -30,9 +33,16 @@ AGREEMENTS = {"agreements": [{
     "signatories": ["Ahmad-Reza Radan", "Viktor Zolotov"], "status": "signed",
     "date": {"text": "on Wednesday", "tense": "past"}, "place": "Moscow",
     "subjects": ["security"], "evidence": ["[1]", "sentence 2"]}]}  # fmt: skip
+RADAN: dict[str, Any] = {
+    "name": "Ahmad-Reza Radan",
+    "title": None,
+    "affiliation": None,
+    "country": "Iran",
+    "other_names": ["Radan"],
+    "evidence": [2, 3],
+}
 OFFICIALS = {"officials": [
-    {"name": "Ahmad-Reza Radan", "title": None, "affiliation": None, "country": "Iran",
-     "other_names": ["Radan"], "evidence": [2, 3]},
+    RADAN,
     {"name": "Viktor Zolotov", "title": None, "affiliation": None, "country": "Russia",
      "other_names": [], "evidence": ["[17]"]},
     {"name": "Nikolai Patrushev", "title": None, "affiliation": None, "country": "Russia",
@@ -187,3 +197,37 @@ def test_a_repair_that_does_not_fit_the_context_leaves_the_brief_standing() -> N
     ]  # fmt: skip
     assert any("A repair request failed" in n for n in brief.record.notes)
     assert [u.proposed["name"] for u in brief.record.unverified] == ["Nikolai Patrushev"]
+
+
+def test_claims_are_asked_a_stretch_at_a_time_with_the_stretch_shown() -> None:
+    text = " ".join(f"Minister Ana Costa said point {n} matters to Portugal." for n in range(30))
+    article = Article(text=text, published="2024-01-02")
+    _, sentences = numbered(article)
+    assert len(sentences) == 30
+    answers: list[dict[str, Any]] = [SUMMARY, {"agreements": []}, {"officials": []}]
+    answers += [
+        {"claims": [{"claimant": "Ana Costa", "statement": f"Point {n} matters.", "target": None,
+                     "kind": "assertion", "evidence": [f"[{n}]"]}]}
+        for n in (3, 15, 27)
+    ]  # fmt: skip
+    fake = FakeModel(answers)
+    brief = generate_brief(article, client=fake.client(), mode="sections", max_retries=0)
+    asked = [r["messages"][-1]["content"] for r in fake.requests]
+    assert len(asked) == 6  # summary, agreements, officials, claims in 1-12, 13-24, 25-30
+    assert asked[4].startswith("Sentences 13 to 24 of the article:\n[13] " + sentences[12])
+    assert "[25]" not in asked[4].split("\n\n")[0] and "[12] " not in asked[4]
+    # the stretches' lists are joined, and the fields left out of the schema are filled empty
+    quoted = [c.evidence[0].quote for c in brief.claims]
+    assert quoted == [sentences[2], sentences[14], sentences[26]]
+    assert all(c.how is None for c in brief.claims)
+    schema = json.dumps(fake.requests[5]["response_format"]["schema"])
+    assert '"how"' not in schema and '"reporting_source"' not in schema
+
+
+def test_a_small_models_repair_is_cut_to_the_items_it_is_asked_about() -> None:
+    misquoted = {**RADAN, "evidence": ["Radan opened one more chapter."]}
+    fake = FakeModel([SUMMARY, AGREEMENTS, {"officials": [misquoted]}, {"claims": []}, "{}"])
+    generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=1)
+    assert len(fake.requests) == 5
+    assert {r["max_tokens"] for r in fake.requests[:4]} == {SECTION_TOKENS}
+    assert fake.requests[4]["max_tokens"] == REPAIR_TOKENS * 2  # one item, plus one
