@@ -265,14 +265,20 @@ def test_a_claimant_that_is_a_sentence_is_not_rendered_as_who_made_the_claim() -
         claims=[
             _claim(narration, narration, COMMIT),
             _claim(
-                "The corridor will be built by the eight governments that commit to it today",
+                "The corridor will be built by the eight governments that commit to it.",
                 "Eight governments commit to the corridor.",
                 COMMIT,
             ),
             _claim("Amos Hochstein", "He welcomed the memorandum.", SPEAKER),
+            _claim(
+                "the Governments of the Kingdom of Saudi Arabia, the European Union and the "
+                "Republic of India",
+                "They commit to work together on the corridor.",
+                COMMIT,
+            ),  # a long description of a speaker is still a speaker
         ]
     )
     brief = _brief(answer)
-    assert [c.claimant for c in brief.claims] == ["Amos Hochstein"]
+    assert [c.claimant[:20] for c in brief.claims] == ["Amos Hochstein", "the Governments of t"]
     reasons = [" ".join(u.reasons) for u in brief.record.unverified if u.kind == "claim"]
     assert len(reasons) == 2 and all("is a sentence, not who makes" in r for r in reasons)

@@ -79,9 +79,10 @@ class DateMention(Draft):
 class AgreementDraft(Draft):
     """An arrangement between parties that the article reports or only mentions, earlier ones
     included: a memorandum, treaty, pact, deal (a sale, acquisition, merger, licence or joint
-    venture), ceasefire, framework, declaration, letter of intent, joint statement, a
-    partnership or initiative parties launch or join, or commitments two sides make to each
-    other ("the two sides committed to ...")."""
+    venture), ceasefire, framework, declaration, letter of intent, joint statement, a named
+    initiative parties launch or join, or commitments two sides make to each other ("the two
+    sides committed to ..."). Not: a relationship called a partnership or an alliance in
+    passing, one party's own policy or plan."""
 
     title: str = Field(description="Its name as the article gives it, else a short description.")
     kind: AgreementKind = Field(

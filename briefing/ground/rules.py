@@ -49,14 +49,14 @@ def item_problems(item: Draft, article: str) -> list[str]:
     return found
 
 
-# A claimant is a name or a description of a speaker; a longer one is a sentence of the text.
-_CLAIMANT_WORDS = 12
-
-
 def _a_sentence(claimant: str, statement: str) -> bool:
+    """A claimant that repeats the statement, or is itself a sentence ending in a full stop, is
+    a sentence of the text and not a speaker (a long description of one is still a speaker:
+    "an environmental group and private property owners from the border state of Texas")."""
     words = claimant.split()
     same = claimant.strip(" .").casefold() == statement.strip(" .").casefold()
-    return len(words) > _CLAIMANT_WORDS or (same and len(words) > 3)
+    ended = claimant.rstrip().endswith((".", "!", "?")) and len(words) > 6
+    return (same and len(words) > 3) or ended
 
 
 _NOT_A_PERSON = "is not a person ("
