@@ -536,6 +536,7 @@ def test_each_storyline_digests_end_to_end_from_its_cassettes(story: Path) -> No
         assert {"Al-Sisi", "El-Sisi", "Sisi"} <= {w for n in sisi.names for w in n.split()}
         [tamim] = [p for p in result.people if "Tamim" in p.name]
         assert len(tamim.articles) >= 4
-        [deal] = [a for a in result.agreements if "hostage" in a.title.lower()]
+        # the pause the story follows: the agreement with the longest history
+        deal = max(result.agreements, key=lambda a: len(a.history))
         statuses = [s.status for s in deal.history]
         assert statuses[0] == "agreed" and statuses[-1] == "broken" and "extended" in statuses

@@ -10,6 +10,7 @@ from briefing.testing import FakeModel
 def test_markdown_sections_and_quotes(
     first_article: Article, first_payload: dict[str, Any]
 ) -> None:
+    first_payload["agreements"] = first_payload["agreements"][:1]
     brief = generate_brief(first_article, client=FakeModel([first_payload]).client())
     markdown = brief.to_markdown()
     headings = [line for line in markdown.splitlines() if line.startswith("#")]
@@ -133,6 +134,7 @@ def test_a_headline_and_bottom_line_emptied_by_the_grounding_are_marked(
 def test_counts_take_the_singular_for_one(
     first_article: Article, first_payload: dict[str, Any]
 ) -> None:
+    first_payload["agreements"] = first_payload["agreements"][:1]
     first_payload["agreements"][0]["evidence"] = ["The governments signed nothing like this."]
     brief = generate_brief(first_article, client=FakeModel([first_payload] * 3).client())
     attempts = brief.record.attempts

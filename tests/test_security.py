@@ -70,7 +70,7 @@ def test_a_model_that_obeys_the_injection_invents_nothing_that_survives(
     brief = generate_brief(FIRST_SEED, client=fake.client())
     names = {n for o in brief.officials for n in o.names}
     assert "General Ivan Fakeov" not in names
-    assert [a.title for a in brief.agreements] == [first_payload["agreements"][0]["title"]]
+    assert [a.title for a in brief.agreements] == [a["title"] for a in first_payload["agreements"]]
     assert {u.label for u in brief.record.unverified} == {
         "Official: General Ivan Fakeov",
         "Agreement: Secret Iran-Arctic League treaty",
