@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +89,6 @@ def proposed_items(body: dict[str, Any], text: str | None) -> int | None:
 
 
 def _proposed_in_cassette(path: Path) -> int:
-    import json
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     total = 0
     for interaction in data.get("interactions", []):
@@ -101,7 +100,6 @@ def _proposed_in_cassette(path: Path) -> int:
 def _answer_text(raw: str) -> str | None:
     """The answer a recorded response holds: a completion's tool call or content, or the
     content of a streamed one (server-sent events, as a local model's server answers)."""
-    import json
 
     try:
         response = json.loads(raw)

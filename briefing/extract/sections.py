@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 
 from briefing.extract.prompts import Message, render
 from briefing.extract.schema import Draft, Extraction
-from briefing.ground.quotes import locate, mentioned
+from briefing.ground.quotes import locate, mentioned, names_person
 from briefing.load.article import Article
 
 
@@ -232,7 +232,7 @@ def section_messages(
         for listener in list(_listeners):
             listener(event)
     first, last = section.stretch or (0, 0)
-    passage = " ".join(f"[{n}] {sentences[n - 1]}" for n in range(first, last + 1) if n)
+    passage = " ".join(f"[{n}] {sentences[n - 1]}" for n in range(first, last + 1)) if first else ""
     content = render("section.j2", asks=section.asks, passage=passage, first=first, last=last)
     return [*prefix, {"role": "user", "content": content}]
 
@@ -257,7 +257,8 @@ def merge(answers: list[dict[str, Any]], sentences: list[str]) -> Merged:
     sentence (the model pointed at it), counted in `matched`. The sentence, not the model's
     words, is what grounds."""
     merged: dict[str, Any] = {}
-    matched = [0]
+    whole = " ".join(sentences)
+    matched = 0
     for answer in answers:
         for key, value in answer.items():
             if isinstance(value, list) and isinstance(merged.get(key), list):
@@ -272,10 +273,9 @@ def merge(answers: list[dict[str, Any]], sentences: list[str]) -> Merged:
             for name, empty in _LEFT_OUT.get(group, {}).items():
                 item.setdefault(name, empty)
             if "evidence" in item:
-                item["evidence"] = _evidence(item["evidence"], sentences, matched)
-                if group == "officials":
-                    _naming(item, sentences, matched)
-    return Merged(json.dumps(merged, ensure_ascii=False), matched[0])
+                item["evidence"], meant = _evidence(item["evidence"], sentences, whole)
+                matched += meant + (group == "officials" and _naming(item, sentences))
+    return Merged(json.dumps(merged, ensure_ascii=False), matched)
 
 
 # How alike (rapidfuzz partial_ratio) a misquoted passage must be to the sentence taken for it.
@@ -283,9 +283,12 @@ _NEARLY = 90
 _POINTED = 60
 
 
-def _evidence(value: Any, sentences: list[str], matched: list[int]) -> Any:
+def _evidence(value: Any, sentences: list[str], whole: str) -> tuple[Any, int]:
+    """The evidence with references and misquotes turned into sentences, and how many
+    misquotes were taken as the sentence meant."""
     entries = value if isinstance(value, list) else [value]
     out: list[Any] = []
+    matched = 0
     for entry in entries:
         text = str(entry) if isinstance(entry, int | str) and not isinstance(entry, bool) else ""
         reference = _REFERENCE.match(text)
@@ -293,12 +296,12 @@ def _evidence(value: Any, sentences: list[str], matched: list[int]) -> Any:
             out.append(sentences[int(reference.group(1)) - 1])
         elif isinstance(entry, str):
             quote = _MARKERS.sub("", entry).strip()
-            sentence = None if locate(quote, " ".join(sentences)) else _meant(entry, sentences)
-            matched[0] += sentence is not None
+            sentence = None if locate(quote, whole) else _meant(entry, sentences)
+            matched += sentence is not None
             out.append(sentence or quote)
         else:
             out.append(entry)  # left for the parser to report
-    return out
+    return out, matched
 
 
 _LEADING = re.compile(r"^\s*\[(\d{1,4})\]")
@@ -320,16 +323,17 @@ def _meant(entry: str, sentences: list[str]) -> str | None:
     return sentences[best[1]] if best[0] >= _NEARLY else None
 
 
-def _naming(item: dict[str, Any], sentences: list[str], matched: list[int]) -> None:
+def _naming(item: dict[str, Any], sentences: list[str]) -> bool:
+    """Keep an official's evidence that names them; with none, take the first sentence that
+    writes the name (True when so taken)."""
     name, evidence = item.get("name"), item.get("evidence")
     if not isinstance(name, str) or not name.strip() or not isinstance(evidence, list):
-        return
-    words = [w for w in name.replace("-", " ").split() if len(w) > 2]
-    naming = [q for q in evidence if isinstance(q, str) and any(mentioned(w, q) for w in words)]
+        return False
+    naming = [q for q in evidence if isinstance(q, str) and names_person(q, [name])]
     if naming:
         item["evidence"] = naming
-        return
+        return False
     written = next((s for s in sentences if mentioned(name, s)), None)
     if written is not None:
         item["evidence"] = [written]
-        matched[0] += 1
+    return written is not None

@@ -8,6 +8,7 @@ briefing only ever shows the article's own characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -186,6 +187,24 @@ def mentioned(name: str, article: str) -> bool:
     """Whether `name` occurs in the article as whole words (typography and case aside)."""
     needle = _fold_quote(name).strip(_QUOTE_MARKS + " ")
     return bool(needle) and _find_words(needle, _fold_article(article).text) >= 0
+
+
+TITLE_WORDS = {
+    "president", "minister", "secretary", "chancellor", "ambassador", "spokesman",
+    "spokeswoman", "spokesperson", "general", "senator", "governor", "mayor", "chief",
+    "director", "chairman", "speaker", "king", "queen", "prince", "sheikh", "mr", "mrs", "ms",
+    "dr", "gen", "sen", "rep", "he", "h.e",
+}  # fmt: skip
+
+
+def names_person(quote: str, forms: Sequence[str]) -> bool:
+    """Whether a quote names the person written `forms`: a form of the name, or a word of it
+    that is not a title (a surname)."""
+    words = [w for f in forms for w in f.replace("-", " ").split() if len(w) > 2]
+    lowered = {w.strip(".,").casefold() for w in words} - TITLE_WORDS
+    return any(mentioned(f, quote) for f in forms if f.strip()) or any(
+        mentioned(w, quote) for w in lowered
+    )
 
 
 _WRAPPED = (

@@ -7,14 +7,7 @@ from typing import Any
 
 from briefing.extract.schema import AgreementDraft, ClaimDraft, Draft, OfficialDraft
 from briefing.ground.labels import not_a_person
-from briefing.ground.quotes import MIN_QUOTE_CHARS, ground, mentioned
-
-TITLE_WORDS = {
-    "president", "minister", "secretary", "chancellor", "ambassador", "spokesman",
-    "spokeswoman", "spokesperson", "general", "senator", "governor", "mayor", "chief",
-    "director", "chairman", "speaker", "king", "queen", "prince", "sheikh", "mr", "mrs", "ms",
-    "dr", "gen", "sen", "rep", "he", "h.e",
-}  # fmt: skip
+from briefing.ground.quotes import MIN_QUOTE_CHARS, ground, mentioned, names_person
 
 
 def item_problems(item: Draft, article: str) -> list[str]:
@@ -87,16 +80,6 @@ def _agreement_problems(item: AgreementDraft, article: str) -> list[str]:
     return found
 
 
-def _names_them(quote: str, item: OfficialDraft) -> bool:
-    """Whether a quote names the person: a form of the name, or a word of it (a surname)."""
-    forms = [item.name, *item.other_names]
-    words = [w for f in forms for w in f.replace("-", " ").split() if len(w) > 2]
-    lowered = {w.strip(".,").casefold() for w in words} - TITLE_WORDS
-    return any(mentioned(f, quote) for f in forms if f.strip()) or any(
-        mentioned(w, quote) for w in lowered
-    )
-
-
 def _place_mentioned(place: str, article: str) -> bool:
     """A place is the article's words, or built from them ("Lancaster House, London")."""
     parts = [p.strip() for p in place.split(",") if p.strip()]
@@ -110,6 +93,7 @@ def _official_problems(item: OfficialDraft, article: str) -> list[str]:
             f"name: {item.name!r} is not in the article; write the name as the article spells it"
         )
     words = [w.strip(".,").casefold() for w in item.name.split()]
+    forms = [item.name, *item.other_names]
     own = [item.country or "", item.affiliation or ""]
     why = not_a_person(item.name, article, own) if words else None
     if why and why.startswith("a title"):
@@ -122,7 +106,7 @@ def _official_problems(item: OfficialDraft, article: str) -> list[str]:
             f"name: {item.name!r} {_NOT_A_PERSON}{why}); withdraw it (it belongs in an "
             "affiliation, a party or a claimant)"
         )
-    elif words and not any(_names_them(q, item) for q in item.evidence if q.strip()):
+    elif words and not any(names_person(q, forms) for q in item.evidence if q.strip()):
         found.append(
             f"evidence: no quote names {item.name}; quote a passage of the article that does"
         )

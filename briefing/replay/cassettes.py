@@ -135,10 +135,17 @@ def make_vcr(record_mode: str = "none") -> vcr.VCR:
 
 def provenance(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The provenance block of a cassette file."""
+    return _provenance_block(_read(path), path)
+
+
+def _read(path: str | os.PathLike[str]) -> Any:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigurationError(f"{path}: not a readable cassette ({_first_line(exc)})") from None
+
+
+def _provenance_block(data: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
     block = (data.get("metadata") or {}).get("provenance") if isinstance(data, dict) else None
     missing = {"kind", "base_url", "model", "mode"} - set(block or {})
     if not isinstance(block, dict) or missing:
@@ -191,9 +198,10 @@ def find_cassette(article: Article, dirs: list[Path] | None = None) -> Path | No
 def replay(article: Article, cassette: str | os.PathLike[str]) -> Brief:
     """Brief `article` from a cassette through the real client and HTTP stack, offline."""
     cassette = Path(cassette)
-    prov = provenance(cassette)
+    data = _read(cassette)
+    prov = _provenance_block(data, cassette)
     client: openai.OpenAI | openai.AsyncOpenAI
-    if _streamed(cassette):  # a local model's run: its answers streamed under their allowance
+    if _streamed(data):  # a local model's run: its answers streamed under their allowance
         transport = AllowanceTransport()
         client = openai.AsyncOpenAI(
             api_key="replay-needs-no-key", base_url=prov["base_url"], max_retries=0,
@@ -221,9 +229,9 @@ def replay(article: Article, cassette: str | os.PathLike[str]) -> Brief:
     return brief.model_copy(update={"record": brief.record.model_copy(update=update)})
 
 
-def _streamed(cassette: Path) -> bool:
+def _streamed(data: dict[str, Any]) -> bool:
     """Whether the cassette's requests were streamed (recorded from a local model's server)."""
-    interactions = yaml.safe_load(cassette.read_text(encoding="utf-8")).get("interactions") or []
+    interactions = data.get("interactions") or []
     body = _json_or_raw(interactions[0]["request"]["body"]) if interactions else None
     return isinstance(body, dict) and body.get("stream") is True
 
