@@ -583,3 +583,84 @@ def test_the_batch_apis_take_local_as_generate_brief_does(
                        cache=False)  # fmt: skip
     assert rows["error_type"].isna().all()
     assert len(lines(chat_stand_in / "started.jsonl")) == 3  # one server per batch
+
+
+# --- SIGTERM while a local model answers: the server stops and its temp folder goes ----------
+
+STALLING_SERVER = """
+import http.server, json, os, sys, threading
+from pathlib import Path
+here = Path(__file__).parent
+argv = sys.argv[1:]
+port = int(argv[argv.index("--port") + 1])
+(here / "server.pid").write_text(str(os.getpid()))
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"data": [{"id": "stand-in"}]}).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+    def do_POST(self):
+        (here / "asked").touch()
+        threading.Event().wait()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+"""
+
+TERMINATED_DRIVER = """
+import importlib.util, sys
+from briefing.local import server as local
+folder, model, article = sys.argv[1:4]
+real = local.server_command
+local.server_command = lambda *a: [sys.executable, folder + "/server.py", *real(*a)[3:]]
+find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda n, *a: object() if n == "llama_cpp" else find_spec(n, *a)
+from briefing.cli.entry import main
+raise SystemExit(main(["--local", model, article, "--no-cache", "--threads", "1"]))
+"""
+
+
+def until(path: Path, process: Any) -> None:
+    """Wait until PATH exists, failing if the process ends first or a minute goes by."""
+    for _ in range(1200):
+        if path.exists():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the command ended first: {process.communicate()}")
+        threading.Event().wait(0.05)
+    pytest.fail(f"{path.name} never appeared")
+
+
+def test_sigterm_stops_the_local_server_and_removes_its_temp_folder(tmp_path: Path) -> None:
+    """A scheduler's or container's `kill` ends the command as Ctrl-C does: exit 143, no
+    llama.cpp server left running, no briefing-llama-* folder left in the temp folder."""
+    import os
+    import signal
+    import subprocess
+
+    (tmp_path / "server.py").write_text(STALLING_SERVER)
+    model = tmp_path / "m.gguf"
+    model.write_bytes(gguf({}))
+    (tmp_path / "pact.txt").write_text(ARTICLE.text)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFING_"))}
+    env |= {"TMPDIR": str(temp), "BRIEFING_CACHE_DIR": str(tmp_path / "cache")}
+    args = [str(tmp_path), str(model), str(tmp_path / "pact.txt")]
+    process = subprocess.Popen(
+        [sys.executable, "-c", TERMINATED_DRIVER, *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        until(tmp_path / "asked", process)
+        assert list(temp.glob("briefing-llama-*"))  # the server's log folder, while it runs
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    server = int((tmp_path / "server.pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(server, 0)
+    assert not list(temp.glob("briefing-llama-*"))
