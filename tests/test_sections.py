@@ -107,7 +107,9 @@ def test_every_section_request_shares_the_article_prefix() -> None:
     assert len(prefixes) == 1
     fields = ("key_points", "agreements", "officials", "claims")
     for request, field in zip(fake.requests, fields, strict=True):
-        assert request["messages"][-1]["content"].startswith("From the article above, give only")
+        asked = request["messages"][-1]["content"]
+        opening = "Sentences 3 to 4 of the article:" if field == "claims" else "From the article"
+        assert asked.startswith(opening)
         schema = request["response_format"]["schema"]
         assert field in schema["properties"] and field in request["messages"][-1]["content"]
         assert request["temperature"] == 0 and request["max_tokens"] == 1024
@@ -199,11 +201,13 @@ def test_a_repair_that_does_not_fit_the_context_leaves_the_brief_standing() -> N
     assert [u.proposed["name"] for u in brief.record.unverified] == ["Nikolai Patrushev"]
 
 
-def test_claims_are_asked_a_stretch_at_a_time_with_the_stretch_shown() -> None:
-    text = " ".join(f"Minister Ana Costa said point {n} matters to Portugal." for n in range(30))
-    article = Article(text=text, published="2024-01-02")
+def test_claims_are_asked_about_the_sentences_that_report_speech_a_few_at_a_time() -> None:
+    said = [f"Minister Ana Costa said point {n} matters to Portugal." for n in range(1, 15)]
+    narration = [f"Portugal builds bridge {n}." for n in range(1, 15)]
+    article = Article(text=" ".join(x for pair in zip(said, narration, strict=True) for x in pair),
+                      published="2024-01-02")  # fmt: skip
     _, sentences = numbered(article)
-    assert len(sentences) == 30
+    assert len(sentences) == 28  # the odd ones report speech
     answers: list[dict[str, Any]] = [SUMMARY, {"agreements": []}, {"officials": []}]
     answers += [
         {"claims": [{"claimant": "Ana Costa", "statement": f"Point {n} matters.", "target": None,
@@ -213,15 +217,35 @@ def test_claims_are_asked_a_stretch_at_a_time_with_the_stretch_shown() -> None:
     fake = FakeModel(answers)
     brief = generate_brief(article, client=fake.client(), mode="sections", max_retries=0)
     asked = [r["messages"][-1]["content"] for r in fake.requests]
-    assert len(asked) == 6  # summary, agreements, officials, claims in 1-12, 13-24, 25-30
-    assert asked[4].startswith("Sentences 13 to 24 of the article:\n[13] " + sentences[12])
-    assert "[25]" not in asked[4].split("\n\n")[0] and "[12] " not in asked[4]
-    # the stretches' lists are joined, and the fields left out of the schema are filled empty
+    assert len(asked) == 6  # summary, agreements, officials, claims in 6 + 6 + 2 sentences
+    shown = asked[4].split("\n\n")[0].splitlines()
+    assert shown[0] == "Sentences 13, 15, 17, 19, 21, 23 of the article:"
+    assert shown[1:] == [f"[{n}] {sentences[n - 1]}" for n in range(13, 24, 2)]
+    assert "for each sentence, what the person or body it names says" in asked[4]
+    # the lists are joined, and the fields left out of the schema are filled empty
     quoted = [c.evidence[0].quote for c in brief.claims]
     assert quoted == [sentences[2], sentences[14], sentences[26]]
     assert all(c.how is None for c in brief.claims)
     schema = json.dumps(fake.requests[5]["response_format"]["schema"])
     assert '"how"' not in schema and '"reporting_source"' not in schema
+
+
+def test_an_article_with_no_reported_speech_is_asked_for_claims_a_stretch_at_a_time() -> None:
+    text = " ".join(f"Portugal builds bridge {n} over the Tagus." for n in range(30))
+    _, sentences = numbered(Article(text=text, published="2024-01-02"))
+    fake = FakeModel([SUMMARY, {"agreements": []}, {"officials": []}, *[{"claims": []}] * 3])
+    generate_brief(text, client=fake.client(), mode="sections", max_retries=0)
+    asked = [r["messages"][-1]["content"] for r in fake.requests]
+    assert len(asked) == 6  # claims in 1-12, 13-24, 25-30
+    assert asked[4].startswith("Sentences 13 to 24 of the article:\n[13] " + sentences[12])
+    assert "[25]" not in asked[4].split("\n\n")[0] and "[12] " not in asked[4]
+
+
+def test_a_title_an_initial_or_a_dotted_abbreviation_does_not_end_a_sentence() -> None:
+    text = "Mr. Xi met Donald J. Trump. U.S. forces left on Jan. 5. Then Dr. Ng spoke."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Mr. Xi met Donald J. Trump.", "U.S. forces left on Jan. 5.", "Then Dr. Ng spoke."
+    ]  # fmt: skip
 
 
 def test_a_small_models_repair_is_cut_to_the_items_it_is_asked_about() -> None:
@@ -231,3 +255,15 @@ def test_a_small_models_repair_is_cut_to_the_items_it_is_asked_about() -> None:
     assert len(fake.requests) == 5
     assert {r["max_tokens"] for r in fake.requests[:4]} == {SECTION_TOKENS}
     assert fake.requests[4]["max_tokens"] == REPAIR_TOKENS * 2  # one item, plus one
+
+
+def test_the_agreements_and_officials_requests_point_at_the_sentences_that_word_them() -> None:
+    text = (
+        "Foreign Minister Ana Costa met the press in Lisbon. Portugal builds three bridges. "
+        "The two states signed a memorandum on ports. Prime Minister Rui Melo welcomed it."
+    )
+    fake = FakeModel([SUMMARY, {"agreements": []}, {"officials": []}, {"claims": []}])
+    generate_brief(text, client=fake.client(), mode="sections", max_retries=0)
+    asked = [r["messages"][-1]["content"] for r in fake.requests]
+    assert "(look at sentences [3])" in asked[1]
+    assert "(look at sentences [1], [4])" in asked[2]

@@ -87,8 +87,8 @@ class AgreementDraft(Draft):
     title: str = Field(description="Its name as the article gives it, else a short description.")
     kind: AgreementKind = Field(
         description=(
-            "What the article calls it; a sale, acquisition or merger is a deal; other if none "
-            "fits."
+            "What the article calls it, except that a sale, purchase, acquisition, merger, "
+            "licence or joint venture is a deal whatever it is called; other if none fits."
         )
     )
     role: AgreementRole = Field(
@@ -106,12 +106,15 @@ class AgreementDraft(Draft):
     signatories: list[str] = Field(description="Names of people who signed it; may be empty.")
     status: AgreementStatus = Field(
         description=(
-            "As of the article. proposed: put forward or planned, talks not begun; "
-            "under_negotiation: talks under way; agreed: reached, brokered or announced as "
-            "concluded; issued: a joint text (statement, declaration, communiqué, conclusions) "
-            "published by its parties, not signed; signed: only when the article says signed; "
-            "in_force: said to be in force or shown applied; broken: said to be violated; "
-            "unknown if not said."
+            "As of the article, the furthest stage it shows. proposed: put forward by one "
+            "side or planned, not yet accepted, talks not begun; under_negotiation: talks under "
+            "way; agreed: reached, brokered, decided or announced as concluded, also when what "
+            "it sets up starts later ('will set up a joint committee next month'); issued: a "
+            "joint text (statement, declaration, communiqué, conclusions) published by its "
+            "parties, not signed; signed: only when the article says signed; in_force: said to "
+            "be in force, or shown applied or at work (taking effect, carried out, its "
+            "institutions or its work going on); broken: said to be violated by a party; "
+            "unknown only when the article gives nothing to go on."
         )
     )
     date: DateMention | None = Field(
