@@ -282,3 +282,31 @@ def test_a_claimant_that_is_a_sentence_is_not_rendered_as_who_made_the_claim() -
     assert [c.claimant[:20] for c in brief.claims] == ["Amos Hochstein", "the Governments of t"]
     reasons = [" ".join(u.reasons) for u in brief.record.unverified if u.kind == "claim"]
     assert len(reasons) == 2 and all("is a sentence, not who makes" in r for r in reasons)
+
+
+def test_two_initiatives_one_sentence_names_for_the_same_parties_stay_two() -> None:
+    text = (
+        "The United States and the UAE will continue our work to advance new initiatives, like "
+        "the Partnership for Accelerating Clean Energy (PACE) and the Partnership for Global "
+        "Infrastructure and Investment (PGII)."
+    )
+    both = {"parties": ["United States", "UAE"], "kind": "other", "status": "in_force",
+            "evidence": [text]}  # fmt: skip
+    brief = _brief(
+        _answer(
+            key_points=[],
+            agreements=[
+                _agreement("Partnership for Accelerating Clean Energy (PACE)", **both),
+                _agreement("Partnership for Global Infrastructure and Investment (PGII)", **both),
+                _agreement("Partnership", **both),
+            ],
+        ),
+        text,
+    )
+    assert [a.title for a in brief.agreements] == [
+        "Partnership for Accelerating Clean Energy (PACE)",
+        "Partnership for Global Infrastructure and Investment (PGII)",
+    ]  # a title that names neither is still one of them, folded
+    assert [f.fate for f in brief.record.items if f.kind == "agreement"] == [
+        "kept", "kept", "folded"
+    ]  # fmt: skip

@@ -79,6 +79,15 @@ def _generic_title(title: str) -> bool:
     return all(w.rstrip("s") in kinds for w in words)
 
 
+def _named_apart(a: Agreement, b: Agreement) -> bool:
+    """Two titles the shared passage writes as two names ("initiatives like the Partnership
+    for X and the Partnership for Y"): two agreements one sentence lists, not one labelled
+    twice."""
+    ta, tb = _norm(a.title), _norm(b.title)
+    text = _norm(" ".join(e.quote for e in a.evidence))
+    return bool(ta and tb) and ta not in tb and tb not in ta and ta in text and tb in text
+
+
 def _parties(a: Agreement) -> set[str]:
     return {_norm(p) for p in a.parties if _norm(p)}
 
@@ -87,11 +96,14 @@ def dedupe_agreements(items: Sequence[Agreement]) -> tuple[list[Agreement], list
     """Same title; or same kind and parties resting on nested passages (a reworded repeat);
     or the same passages for the same parties under any kind (one thing given several
     labels). Two agreements between the same parties that share only some passages stay
-    apart, and so do two named agreements that one sentence mentions with no party."""
+    apart, and so do two named agreements that one sentence mentions, with or without
+    parties."""
 
     def same(a: Agreement, b: Agreement) -> str | None:
         if _norm(a.title) == _norm(b.title):
             return "same title"
+        if _named_apart(a, b):
+            return None
         pa, pb = _parties(a), _parties(b)
         if a.kind == b.kind and pa and pa == pb and _nested(a.evidence, b.evidence):
             return "same kind and parties, evidence within the other's"
