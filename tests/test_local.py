@@ -349,16 +349,17 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "officials": {"officials": [
         {"name": "Ahmad-Reza Radan", "title": None, "affiliation": None, "country": "Iran",
          "other_names": [], "evidence": [2]}]},
-    "claims": {"claims": [
-        {"claimant": "Ahmad-Reza Radan", "statement": "The visit opens a new chapter.",
-         "target": None, "kind": "assertion", "how": "said", "reporting_source": None,
-         "evidence": [2]},
-        {"claimant": "Viktor Zolotov", "statement": "The pact covers policing.", "target": None,
-         "kind": "assertion", "how": "said", "reporting_source": None, "evidence": [3]}]},
+    "claims": {"rows": [
+        {"sentence": 2, "claimant": "Ahmad-Reza Radan", "statement": "The visit opens a new "
+         "chapter.", "kind": "assertion", "target": None},
+        {"sentence": 3, "claimant": "Viktor Zolotov", "statement": "The pact covers policing.",
+         "kind": "assertion", "target": None}]},
 }  # fmt: skip
 
 
 def section_of(body: dict[str, Any]) -> str:
+    if '"rows"' in body["messages"][-1]["content"]:
+        return "claims"  # asked about the sentences that report speech, a row each
     asked = body["messages"][-1]["content"].split("\n\n")[0].lower()
     return next(k for k in ("agreements", "officials", "claims") if k in asked) if any(
         k in asked for k in ("agreements", "officials", "claims")
@@ -427,6 +428,8 @@ with (here / "started.jsonl").open("a") as f:
     f.write(json.dumps(argv) + "\\n")
 answers = json.loads((here / "answers.json").read_text())
 def section(body):
+    if '"rows"' in body["messages"][-1]["content"]:
+        return "claims"
     asked = body["messages"][-1]["content"].split("\\n\\n")[0].lower()
     return next((k for k in ("agreements", "officials", "claims") if k in asked), "headline")
 def sse(text):
@@ -509,7 +512,7 @@ def test_local_alone_briefs_with_the_default_model_showing_licence_and_progress(
     assert "; log " not in err  # the server's temp log is not kept
     sections = [line for line in err.splitlines() if ": section " in line]
     assert [line.rsplit(": section ", 1)[1] for line in sections] == [
-        "1/4: summary", "2/4: agreements", "3/4: officials", "4/4: claims"
+        "1/4: summary", "2/4: agreements", "3/4: officials", "4/4: claims in sentences 2-3"
     ]  # fmt: skip
     assert sections[0].startswith("briefing: Iran and Russia signed")
     assert len([line for line in err.splitlines() if line.startswith("briefing: answer: ")]) == 4

@@ -47,10 +47,10 @@ OFFICIALS = {"officials": [
      "other_names": [], "evidence": ["[17]"]},
     {"name": "Nikolai Patrushev", "title": None, "affiliation": None, "country": "Russia",
      "other_names": [], "evidence": ["[17]"]}]}  # fmt: skip
-CLAIMS = {"claims": [{"claimant": "Western states", "statement": "Iran supplied drones.",
-                      "target": "Iran", "kind": "accusation", "how": "accused",
-                      "reporting_source": None,
-                      "evidence": ["[4] Western states accused Iran"]}]}  # fmt: skip
+CLAIMS = {"rows": [  # sentences 3 and 4 report speech: the claims are asked a row each
+    {"sentence": 3, "claimant": None, "statement": None, "kind": "other", "target": None},
+    {"sentence": 4, "claimant": "Western states", "statement": "Iran supplied drones.",
+     "kind": "accusation", "target": "Iran"}]}  # fmt: skip
 
 
 def test_the_sentences_are_numbered_and_numbers_become_the_article_text() -> None:
@@ -65,7 +65,10 @@ def test_the_sentences_are_numbered_and_numbers_become_the_article_text() -> Non
     assert [e.quote for e in pact.evidence] == sentences[:2]
     radan = next(o for o in brief.officials if o.name == "Ahmad-Reza Radan")
     assert [e.quote for e in radan.evidence] == sentences[1:3]
-    assert brief.claims[0].evidence[0].quote == "Western states accused Iran"
+    [claim] = brief.claims  # the row with no claimant is a sentence that reports nothing
+    assert claim.claimant == "Western states" and [e.quote for e in claim.evidence] == [
+        sentences[3]
+    ]
     for e in (e for item in brief.evidenced() for e in item.evidence):
         assert ARTICLE.text[e.start : e.end] == e.quote
     # [17] numbers no sentence: an official's evidence is then the sentence that writes the
@@ -78,25 +81,23 @@ def test_the_sentences_are_numbered_and_numbers_become_the_article_text() -> Non
 
 
 def test_a_misquoted_sentence_is_the_sentence_the_model_pointed_at() -> None:
-    slipped = {"claims": [
-        {**CLAIMS["claims"][0], "evidence": ["[4] Western states accused Iran of supplying arms."]},
-        {**CLAIMS["claims"][0], "claimant": "Radan", "kind": "assertion", "target": None,
-         "statement": "The visit opens a new chapter.",
-         "evidence": ["Radan said that the visit opens a new chapter for the two countries."]},
-        {**CLAIMS["claims"][0], "claimant": "Radan", "statement": "Iran supplies drones.",
-         "evidence": ["Radan admitted that Iran supplies drones to Russia."]}]}  # fmt: skip
-    fake = FakeModel([SUMMARY, AGREEMENTS, OFFICIALS, slipped])
+    pact = AGREEMENTS["agreements"][0]
+    slipped = {"agreements": [
+        {**pact, "evidence": ["[2] The memorandum was signed by Radan and Zolotov."]},
+        {**pact, "title": "Moscow accord", "kind": "agreement",
+         "evidence": ["Iran and Russia signed the security pact in Moscow on Wednesday."]},
+        {**pact, "title": "drone supply deal", "kind": "deal",
+         "evidence": ["Iran and Russia agreed that Iran supplies drones to Russia."]}]}  # fmt: skip
+    fake = FakeModel([SUMMARY, slipped, OFFICIALS, CLAIMS])
     brief = generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
     _, sentences = numbered(ARTICLE)
-    quoted = {c.claimant: [e.quote for e in c.evidence] for c in brief.claims}
-    assert quoted["Western states"] == [sentences[3]]  # led by its number, words alike
-    assert quoted["Radan"] == [sentences[2]]  # nearly all of one sentence
-    # words the article does not hold are no sentence's near copy: that claim is not rendered
-    assert [c.statement for c in brief.claims if c.claimant == "Radan"] == [
-        "The visit opens a new chapter."
-    ]
-    assert any("Iran supplies drones" in str(u.proposed) for u in brief.record.unverified)
-    # two claims' passages and Zolotov's "[17]" (the sentence naming him)
+    quoted = {a.title: [e.quote for e in a.evidence] for a in brief.agreements}
+    assert quoted["security pact"] == [sentences[1]]  # led by its number, words alike
+    assert quoted["Moscow accord"] == [sentences[0]]  # nearly all of one sentence
+    # words the article does not hold are no sentence's near copy: that item is not rendered
+    assert "drone supply deal" not in quoted
+    assert any("drone supply deal" in str(u.proposed) for u in brief.record.unverified)
+    # two agreements' passages and Zolotov's "[17]" (the sentence naming him)
     assert any(n.startswith("3 evidence passage(s)") for n in brief.record.notes)
 
 
@@ -105,10 +106,10 @@ def test_every_section_request_shares_the_article_prefix() -> None:
     generate_brief(ARTICLE, client=fake.client(), mode="sections", max_retries=0)
     prefixes = {json.dumps(r["messages"][:2]) for r in fake.requests}
     assert len(prefixes) == 1
-    fields = ("key_points", "agreements", "officials", "claims")
+    fields = ("key_points", "agreements", "officials", "rows")
     for request, field in zip(fake.requests, fields, strict=True):
         asked = request["messages"][-1]["content"]
-        opening = "Sentences 3 to 4 of the article:" if field == "claims" else "From the article"
+        opening = "Sentences 3 to 4 of the article:" if field == "rows" else "From the article"
         assert asked.startswith(opening)
         schema = request["response_format"]["schema"]
         assert field in schema["properties"] and field in request["messages"][-1]["content"]
@@ -208,12 +209,16 @@ def test_claims_are_asked_about_the_sentences_that_report_speech_a_few_at_a_time
                       published="2024-01-02")  # fmt: skip
     _, sentences = numbered(article)
     assert len(sentences) == 28  # the odd ones report speech
-    answers: list[dict[str, Any]] = [SUMMARY, {"agreements": []}, {"officials": []}]
-    answers += [
-        {"claims": [{"claimant": "Ana Costa", "statement": f"Point {n} matters.", "target": None,
-                     "kind": "assertion", "evidence": [f"[{n}]"]}]}
-        for n in (3, 15, 27)
-    ]  # fmt: skip
+
+    def rows(shown: range, said: int) -> dict[str, Any]:
+        return {"rows": [
+            {"sentence": n, "claimant": "Ana Costa" if n == said else None,
+             "statement": f"Point {n} matters." if n == said else None,
+             "kind": "assertion", "target": None} for n in shown]}  # fmt: skip
+
+    answers: list[Any] = [SUMMARY, {"agreements": []}, {"officials": []}]
+    answers += [rows(range(1, 12, 2), 3), rows(range(13, 24, 2), 15), rows(range(25, 28, 2), 27)]
+    answers[-1]["rows"].append("not a row")  # passed on: the parser reports it
     fake = FakeModel(answers)
     brief = generate_brief(article, client=fake.client(), mode="sections", max_retries=0)
     asked = [r["messages"][-1]["content"] for r in fake.requests]
@@ -221,13 +226,15 @@ def test_claims_are_asked_about_the_sentences_that_report_speech_a_few_at_a_time
     shown = asked[4].split("\n\n")[0].splitlines()
     assert shown[0] == "Sentences 13, 15, 17, 19, 21, 23 of the article:"
     assert shown[1:] == [f"[{n}] {sentences[n - 1]}" for n in range(13, 24, 2)]
-    assert "for each sentence, what the person or body it names says" in asked[4]
-    # the lists are joined, and the fields left out of the schema are filled empty
+    assert "one row for each of these sentences, in order: who in it says" in asked[4]
+    schema = fake.requests[4]["response_format"]["schema"]["properties"]["rows"]
+    assert schema["minItems"] == schema["maxItems"] == 6
+    # the rows with a claimant are claims, their evidence the sentence they are about; the
+    # lists are joined, and the fields left out of the schema are filled empty
     quoted = [c.evidence[0].quote for c in brief.claims]
     assert quoted == [sentences[2], sentences[14], sentences[26]]
     assert all(c.how is None for c in brief.claims)
-    schema = json.dumps(fake.requests[5]["response_format"]["schema"])
-    assert '"how"' not in schema and '"reporting_source"' not in schema
+    assert any("not a row" in str(u.proposed) for u in brief.record.unverified)
 
 
 def test_an_article_with_no_reported_speech_is_asked_for_claims_a_stretch_at_a_time() -> None:
@@ -239,6 +246,8 @@ def test_an_article_with_no_reported_speech_is_asked_for_claims_a_stretch_at_a_t
     assert len(asked) == 6  # claims in 1-12, 13-24, 25-30
     assert asked[4].startswith("Sentences 13 to 24 of the article:\n[13] " + sentences[12])
     assert "[25]" not in asked[4].split("\n\n")[0] and "[12] " not in asked[4]
+    schema = json.dumps(fake.requests[5]["response_format"]["schema"])
+    assert '"claims"' in schema and '"how"' not in schema and '"reporting_source"' not in schema
 
 
 def test_a_title_an_initial_or_a_dotted_abbreviation_does_not_end_a_sentence() -> None:

@@ -39,7 +39,14 @@ from briefing.extract.prompts import (
 )
 from briefing.extract.repair import apply_repair, repair_messages, repair_model
 from briefing.extract.schema import Extraction
-from briefing.extract.sections import merge, numbered, plan, section_messages, section_model
+from briefing.extract.sections import (
+    claims_of_rows,
+    merge,
+    numbered,
+    plan,
+    section_messages,
+    section_model,
+)
 from briefing.extract.settings import (
     DEFAULT_ARTICLE_TOKENS,
     DEFAULT_MAX_RETRIES,
@@ -225,10 +232,11 @@ async def _extract(
         for number, section in enumerate(sections, start=1):
             messages = section_messages(prefix, section, number, len(sections), sentences)
             try:
-                answers.append(await _readable(
+                read = await _readable(
                     messages, section_model(section), endpoint, settings, options, calls,
                     pacing, notes,
-                ))  # fmt: skip
+                )  # fmt: skip
+                answers.append(claims_of_rows(read, section))
             except BriefingError as exc:  # the other sections' items still stand
                 if not answers and isinstance(exc, ConfigurationError) and exc.batch_wide:
                     raise  # a rejected key or model: the next sections would be rejected too

@@ -18,13 +18,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, create_model
+from annotated_types import Len
+from pydantic import BaseModel, Field, create_model
 from rapidfuzz import fuzz
 
 from briefing.extract.prompts import Message, render
-from briefing.extract.schema import Draft, Extraction
+from briefing.extract.schema import ClaimDraft, ClaimKind, Draft, Extraction
 from briefing.ground.quotes import locate, mentioned, names_person
 from briefing.load.article import Article
 
@@ -35,6 +36,7 @@ class Section:
     fields: tuple[str, ...]
     asks: str  # what the section message asks for, in the prompt's words
     shown: tuple[int, ...] = ()  # the sentences asked about, shown again above the question
+    rows: bool = False  # answered one row per sentence shown (claims)
 
     @property
     def label(self) -> str:
@@ -66,9 +68,9 @@ SECTIONS = (
 CLAIM_BATCH = 6
 STRETCH = 12
 POINTED_CLAIMS = (
-    "the claims in these sentences: for each sentence, what the person or body it names says, "
-    "alleges, denies, promises or warns (text in the first person is its author's), one entry "
-    "per statement"
+    "one row for each of these sentences, in order: who in it says, alleges, denies, promises "
+    "or warns what (text in the first person is its author's); claimant and statement null "
+    "when the sentence reports no statement"
 )
 
 # Reported speech in English: reporting verbs, quotation marks, the first person. On the dev
@@ -129,7 +131,7 @@ def plan(sentences: list[str]) -> list[Section]:
             if reporting:
                 for at in range(0, len(reporting), CLAIM_BATCH):
                     group = tuple(reporting[at : at + CLAIM_BATCH])
-                    out.append(replace(section, asks=POINTED_CLAIMS, shown=group))
+                    out.append(replace(section, asks=POINTED_CLAIMS, shown=group, rows=True))
                 continue
             stretches = _stretches(len(sentences))
             for start, end in stretches:
@@ -199,12 +201,67 @@ def _lean(group: str) -> Any:
 @cache
 def section_model(section: Section) -> type[BaseModel]:
     """The response schema of one section: those fields of `Extraction`, as they are there,
-    less the fields a small model need not write."""
+    less the fields a small model need not write; or, for claims asked about pointed
+    sentences, one row per sentence."""
+    if section.rows:
+        return _rows_model(len(section.shown))
     fields: dict[str, Any] = {f: (_lean(f), Extraction.model_fields[f]) for f in section.fields}
     model: type[BaseModel] = create_model(
         section.name, __base__=Draft, __doc__=f"{section.name} of one news article.", **fields
     )
     return model
+
+
+@cache
+def _rows_model(count: int) -> type[BaseModel]:
+    """Claims as exactly `count` rows, one per sentence shown: asked for a list, a small model
+    gives the first claim and stops; held to a row per sentence (llama.cpp's grammar keeps
+    minItems), it reads each. The claim's fields keep their one definition (`ClaimDraft`)."""
+    claim = ClaimDraft.model_fields
+    row: type[BaseModel] = create_model(
+        "SentenceClaim",
+        __base__=Draft,
+        __doc__="What one of the sentences shown reports someone saying, if anything.",
+        sentence=(int, Field(description="The sentence's number.")),
+        claimant=(str | None, claim["claimant"]),
+        statement=(str | None, claim["statement"]),
+        kind=(ClaimKind, claim["kind"]),
+        target=(str | None, claim["target"]),
+    )
+    rows = Annotated[list[row], Len(count, count)]
+    model: type[BaseModel] = create_model(
+        "Claims",
+        __base__=Draft,
+        __doc__="The claims of the sentences shown, a row per sentence.",
+        rows=(rows, Field(description="One row per sentence shown, in their order.")),
+    )
+    return model
+
+
+def claims_of_rows(answer: dict[str, Any], section: Section) -> dict[str, Any]:
+    """A rows answer as the claims it holds (a section answer in the usual form): each row
+    with a claimant and a statement is a claim whose evidence is its sentence (the number the
+    row gives when it is one shown, else the row's place); rows without are sentences that
+    report nothing, and anything unreadable is passed on for the parser to report."""
+    if not section.rows:
+        return answer
+    rows = answer.get("rows")
+    claims: list[Any] = []
+    for at, row in enumerate(rows if isinstance(rows, list) else []):
+        if not isinstance(row, dict):
+            claims.append(row)
+            continue
+        said, who = row.get("statement"), row.get("claimant")
+        if not (isinstance(who, str) and who.strip() and isinstance(said, str) and said.strip()):
+            continue
+        number = row.get("sentence")
+        if number not in section.shown:
+            number = section.shown[at] if at < len(section.shown) else None
+        claims.append({
+            "claimant": who, "statement": said, "target": row.get("target"),
+            "kind": row.get("kind"), "evidence": [f"[{number}]"] if number else [],
+        })  # fmt: skip
+    return {"claims": claims}
 
 
 # A sentence ends at . ! ? (and any closing quote or bracket) before a space and a capital, a
@@ -302,7 +359,9 @@ def section_messages(
             listener(event)
     passage = "\n".join(f"[{n}] {sentences[n - 1]}" for n in section.shown)
     where = _ranges(section.shown, " to ")
-    content = render("section.j2", asks=section.asks, passage=passage, where=where)
+    content = render(
+        "section.j2", asks=section.asks, passage=passage, where=where, rows=section.rows
+    )
     return [*prefix, {"role": "user", "content": content}]
 
 
