@@ -24,6 +24,7 @@ from annotated_types import Len
 from pydantic import BaseModel, Field, create_model
 from rapidfuzz import fuzz
 
+from briefing.extract.pointers import AGREEMENT_WORDS, NAMED_ROLE, REPORTING, pointed
 from briefing.extract.prompts import Message, render
 from briefing.extract.schema import ClaimDraft, ClaimKind, Draft, Extraction
 from briefing.ground.quotes import locate, mentioned, names_person
@@ -59,12 +60,12 @@ SECTIONS = (
 )  # fmt: skip
 
 # A small model lists the first few claims it meets and stops, and asked about "sentences 13 to
-# 24" it still answers from the first ones. Shown a few sentences again right above the
-# question, it lists what they hold (the 1.5B model on seeds 004 and 012: 9 claims matched
-# instead of 4). Claims are asked about the sentences that report speech, this many at a time;
-# an article with none that do (in English) is asked a stretch of STRETCH sentences at a time.
-# The other sections ask about the whole article (officials asked a stretch at a time did not
-# gain: the model listed fewer).
+# 24" it still answers from the first ones. Claims are asked about the sentences that report
+# speech, this many at a time, each shown again right above the question and answered a row
+# per sentence (the 1.5B model on seeds 001 and 012: 18 of 30 gold claims matched, 4 asked for
+# a list). An article with no such sentence (in English) is asked a stretch of STRETCH
+# sentences at a time. The other sections ask about the whole article (officials asked a
+# stretch at a time did not gain: the model listed fewer).
 CLAIM_BATCH = 6
 STRETCH = 12
 POINTED_CLAIMS = (
@@ -73,47 +74,8 @@ POINTED_CLAIMS = (
     "when the sentence reports no statement"
 )
 
-# Reported speech in English: reporting verbs, quotation marks, the first person. On the dev
-# corpus 89% of the gold claims lie in such sentences, about half of all sentences.
-_REPORTING = re.compile(
-    r"\b(?:say|says|said|saying|tell|tells|told|add(?:s|ed)?|stat(?:e|es|ed|ing)|announc\w*|"
-    r"warn\w*|accus\w*|den(?:y|ies|ied)|reject\w*|claim\w*|alleg\w*|promis\w*|pledg\w*|"
-    r"vow\w*|urg(?:e|es|ed|ing)|call(?:s|ed|ing)?\s+(?:for|on|it)|condemn\w*|prais\w*|"
-    r"welcom\w*|insist\w*|argu\w*|not(?:e|es|ed)|wr(?:ote|ites?)|tweet\w*|according\s+to|"
-    r"describ\w*|critici[sz]\w*|demand\w*|threat\w*|admit\w*|acknowledg\w*|apologi[sz]\w*|"
-    r"express\w*|believ\w*|assert\w*|charg\w*|blam\w*|confirm\w*|respond\w*|"
-    r"repl(?:y|ies|ied)|comment\w*|predict\w*|suggest\w*|hail\w*|slam\w*|report\w*|"
-    r"recogni[sz]\w*|commit\w*|stress\w*|emphasi[sz]\w*|reaffirm\w*|affirm\w*|"
-    r"maintain\w*|contend\w*|question\w*|rul(?:e|ed)\s+out|refus\w*|declin\w*|"
-    r"ask(?:s|ed)?|expect\w*|hope\w*|intend\w*|plan(?:s|ned)?\s+to|will|pointed\s+out|"
-    r"outlin\w*|instruct\w*|I|we|our|my)\b|[\"\u201c\u201d\u00ab\u00bb\u201e]",
-    re.IGNORECASE,
-)
 
-# Words that name an agreement in English; sentences holding one are pointed out to the model.
-_AGREEMENT_WORDS = re.compile(
-    r"\b(?:agree(?:d|s|ment|ments)?|accords?|memorand(?:um|a)|MoUs?|treat(?:y|ies)|pacts?|"
-    r"deals?|cease-?fires?|truces?|joint (?:statement|declaration|venture)|declarations?|"
-    r"frameworks?|letters? of intent|contracts?|signed|signing|sold|acquir(?:e|ed|es)|"
-    r"committed to|commit to|partnership)\b",
-    re.IGNORECASE,
-)
-
-
-# A title or role before a capitalised word ("Secretary of State Mike Pompeo", "President
-# Biden"), or a two-word name before a reporting verb: sentences that name an official, in
-# English. Pointed out, the model lists more of the people named once (on the dev corpus 94% of
-# the gold officials are named in such a sentence, a third of all sentences).
-_NAMED_ROLE = re.compile(
-    r"\b(?:[Pp]resident|[Pp]rime [Mm]inister|[Mm]inister|[Ss]ecretary|[Cc]hancellor|"
-    r"[Aa]mbassador|[Ss]pokes(?:man|woman|person)|[Gg]eneral|[Ss]enator|[Gg]overnor|[Mm]ayor|"
-    r"[Cc]hief|[Dd]irector|[Cc]hair(?:man|woman)?|[Ss]peaker|King|Queen|Prince|Sheikh|Mr|Mrs|"
-    r"Ms|Dr|[Ll]eader|[Hh]ead|CEO|[Oo]fficial|[Aa]dvis[eo]r|[Cc]ommissioner|[Dd]eputy|"
-    r"[Rr]epresentative|Rep|Sen|Gen|[Cc]ounsel|[Aa]ttorney|[Ee]nvoy|[Aa]dministrator|"
-    r"[Cc]andidate|[Mm]ember)s?\b\.?,?\s+(?:[\w.'-]+\s+){0,4}?[A-Z][\w'-]+"
-    r"|\b[A-Z][\w'-]+\s+[A-Z][\w'-]+,?\s+(?:said|says|told|added|wrote|spoke)"
-)
-_POINTERS = {"Agreements": _AGREEMENT_WORDS, "Officials": _NAMED_ROLE}
+_POINTERS = {"Agreements": AGREEMENT_WORDS, "Officials": NAMED_ROLE}
 
 
 def plan(sentences: list[str]) -> list[Section]:
@@ -123,11 +85,11 @@ def plan(sentences: list[str]) -> list[Section]:
     for section in SECTIONS:
         pointer = _POINTERS.get(section.name)
         if pointer is not None:
-            marked = [n for n, s in enumerate(sentences, start=1) if pointer.search(s)]
+            marked = pointed(pointer, sentences)
             hint = f" (look at sentences {_numbers(marked)})" if 0 < len(marked) <= 40 else ""
             out.append(replace(section, asks=section.asks + hint))
         elif section.name == "Claims":
-            reporting = [n for n, s in enumerate(sentences, start=1) if _REPORTING.search(s)]
+            reporting = pointed(REPORTING, sentences)
             if reporting:
                 for at in range(0, len(reporting), CLAIM_BATCH):
                     group = tuple(reporting[at : at + CLAIM_BATCH])
