@@ -540,3 +540,20 @@ def test_each_storyline_digests_end_to_end_from_its_cassettes(story: Path) -> No
         deal = max(result.agreements, key=lambda a: len(a.history))
         statuses = [s.status for s in deal.history]
         assert statuses[0] == "agreed" and statuses[-1] == "broken" and "extended" in statuses
+
+
+def test_a_person_whose_name_carries_a_title_is_one_person_across_articles() -> None:
+    briefs = [
+        make_brief("t1", "2019-09-01", officials=[
+            official("United Kingdom Prime Minister Boris Johnson", None, "United Kingdom",
+                     "Boris Johnson")]),
+        make_brief("t2", "2019-09-02", officials=[official("Boris Johnson", "Prime Minister")]),
+        make_brief("t3", "2019-09-03", officials=[
+            official("Labour Party leader Jeremy Corbyn", None, "United Kingdom",
+                     "Jeremy Corbyn")]),
+        make_brief("t4", "2019-09-04", officials=[
+            official("Opposition leader Jeremy Corbyn", None, None, "Jeremy Corbyn")]),
+    ]  # fmt: skip
+    result = digest(briefs)
+    assert sorted(p.name for p in result.people) == ["Boris Johnson", "Jeremy Corbyn"]
+    assert len(result.person("Boris Johnson").articles) == 2

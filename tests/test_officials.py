@@ -122,3 +122,15 @@ def test_the_merge_follows_the_shared_name_rules(monkeypatch: pytest.MonkeyPatch
     assert len(merge(variants)) == 1
     monkeypatch.setattr(names, "SPELLING_SIMILARITY", 1.0)
     assert len(merge(variants)) == 2
+
+
+def test_a_title_written_into_the_name_neither_names_nor_splits_the_person() -> None:
+    merged = merge(
+        [
+            entry("Labour Party leader Jeremy Corbyn", "Jeremy Corbyn"),
+            entry("Opposition leader Jeremy Corbyn", "Jeremy Corbyn", "Corbyn", start=4),
+            entry("Jeremy Hunt", start=8),
+        ]
+    )
+    assert [o.name for o in merged] == ["Jeremy Corbyn", "Jeremy Hunt"]
+    assert "Opposition leader Jeremy Corbyn" in merged[0].names  # every form used is kept

@@ -28,7 +28,7 @@ from briefing.digest.folding import (
 from briefing.digest.inputs import article_key, published
 from briefing.digest.model import Decision, Overrides, Person, PersonMention, TitleSpan
 from briefing.digest.overrides import Clusters, vetoes
-from briefing.ground.names import Name, first_names_agree, fold_name, similar
+from briefing.ground.names import Name, first_names_agree, fold_name, similar, untitled
 from briefing.models import Brief, Official
 
 
@@ -68,7 +68,7 @@ def _person_mentions(briefs: Sequence[Brief]) -> list[OfficialMention]:
         key = article_key(brief)
         for i, official in enumerate(brief.officials, start=1):
             parsed = [Name.of(n) for n in dict.fromkeys([official.name, *official.names])]
-            real = [n for n in parsed if not n.is_reference]
+            real = untitled([n for n in parsed if not n.is_reference])
             out.append(
                 OfficialMention(
                     id=f"{key}:o{i}",
@@ -261,9 +261,15 @@ def _people(
         pid = entity_id("person", ms[0].id)
         counts = Counter(m.official.name for m in ms)
         first_seen = {name: k for k, name in reversed(list(enumerate(m.official.name for m in ms)))}
+        forms = list(dict.fromkeys(n for m in ms for n in [m.official.name, *m.official.names]))
+        plain = {n.text for n in untitled([Name.of(n) for n in forms])}
+        # the name the model gave most, unless every one carries a title: then a plain form
+        pool = [n for n in counts if n in plain] or [
+            n for n in forms if n in plain and len(Name.of(n).core) > 1
+        ] or list(counts)  # fmt: skip
         name = min(
-            counts,
-            key=lambda n: (len(Name.of(n).core) < 2, -counts[n], first_seen[n]),
+            pool,
+            key=lambda n: (len(Name.of(n).core) < 2, -counts[n], first_seen.get(n, len(ms))),
         )
         titles: dict[frozenset[str], tuple[str, list[str], list[str]]] = {}
         for m in ms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,9 +18,11 @@ HONORIFICS = {
     "admiral", "sir", "dame", "lord", "sheikh", "president", "prime", "minister", "secretary",
     "chancellor", "king", "queen", "prince", "senator", "sen", "rep", "ambassador", "judge",
     "amir", "emir", "sultan", "sheikha", "crown", "princess", "emperor", "he", "hrh", "vice",
-    "deputy",
+    "deputy", "hm", "majesty",
 }  # fmt: skip
-PARTICLES = {"al", "el", "bin", "ibn", "bint", "von", "van", "der", "den", "de", "da", "di", "du"}
+PARTICLES = {
+    "al", "el", "bin", "ibn", "bint", "von", "van", "der", "den", "de", "da", "di", "du", "the",
+}  # fmt: skip
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 PATRONYMIC = {"bin", "ibn", "bint", "ben"}
 SPELLING_SIMILARITY = 0.75
@@ -56,6 +59,18 @@ class Name:
     def patronymic(self) -> bool:
         """ "Mohammed bin Salman": the last word is a father's name, not a family name."""
         return len(self.words) > 1 and self.words[-2] in PATRONYMIC
+
+
+def untitled(names: Sequence[Name]) -> list[Name]:
+    """`names` less the forms that are another of them with words before it ("Labour Party
+    leader Jeremy Corbyn" beside "Jeremy Corbyn"): those words are a title the model wrote
+    into the name, and read as first names they would make him someone else."""
+    full = [n.core for n in names if len(n.core) > 1]
+    return [
+        n
+        for n in names
+        if not any(len(core) < len(n.core) and n.core[-len(core) :] == core for core in full)
+    ]
 
 
 def fold_name(text: str) -> str:

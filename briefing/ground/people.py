@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import product
 
-from briefing.ground.names import Name, first_names_agree, similar
+from briefing.ground.names import Name, first_names_agree, similar, untitled
 from briefing.models import Evidence, Official
 
 Entry = tuple[list[str], str | None, str | None, str | None, list[Evidence]]
@@ -21,7 +21,7 @@ class _Person:
     evidence: list[Evidence] = field(default_factory=list)
 
     def parsed(self) -> list[Name]:
-        return [Name.of(n) for n in self.names]
+        return untitled([Name.of(n) for n in self.names])
 
 
 def _full_names_match(a: Name, b: Name) -> bool:
