@@ -290,8 +290,8 @@ def test_two_initiatives_one_sentence_names_for_the_same_parties_stay_two() -> N
         "the Partnership for Accelerating Clean Energy (PACE) and the Partnership for Global "
         "Infrastructure and Investment (PGII)."
     )
-    both = {"parties": ["United States", "UAE"], "kind": "other", "status": "in_force",
-            "evidence": [text]}  # fmt: skip
+    both: dict[str, Any] = {"parties": ["United States", "UAE"], "kind": "other",
+                            "status": "in_force", "evidence": [text]}  # fmt: skip
     brief = _brief(
         _answer(
             key_points=[],
